@@ -1,0 +1,137 @@
+// wordcount: the course's word-sum example grown up. The mother lists the files and hands out
+// byte ranges; every rank counts the words that begin in its ranges; the mother sums them,
+// per file and in total, and optionally ranks the most frequent words.
+#include <mrkit/command_line.hpp>
+#include <mrkit/runtime.hpp>
+#include <mrkit/word_count.hpp>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <unistd.h>
+
+#include <cstdio>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace {
+
+constexpr const char* program = "wordcount";
+
+std::string tsv_escape(std::string_view s) {
+  std::string out;
+  for (const char c : s) {
+    if (c == '\t') out += "\\t";
+    else if (c == '\n') out += "\\n";
+    else if (c == '\\') out += "\\\\";
+    else out += c;
+  }
+  return out;
+}
+
+std::string render(const mrkit::WordCountResult& r, mrkit::OutputFormat format, bool with_top) {
+  std::string out;
+  if (format == mrkit::OutputFormat::json) {
+    nlohmann::json j;
+    j["total_words"] = r.total_words;
+    j["files"] = nlohmann::json::array();
+    for (std::size_t i = 0; i < r.files.size(); ++i) {
+      j["files"].push_back({{"path", r.files[i].path}, {"words", r.words_per_file[i]}});
+    }
+    if (with_top) {
+      j["distinct_words"] = r.distinct_words;
+      j["top"] = nlohmann::json::array();
+      for (const auto& w : r.top) j["top"].push_back({{"word", w.word}, {"count", w.count}});
+    }
+    j["ranks"] = r.ranks;
+    // Words and paths are bytes; bytes that are not UTF-8 are shown as U+FFFD in JSON.
+    return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  }
+  if (format == mrkit::OutputFormat::tsv) {
+    // One record per line, its kind first: file / total / word.
+    for (std::size_t i = 0; i < r.files.size(); ++i) {
+      out += fmt::format("file\t{}\t{}\n", r.words_per_file[i], tsv_escape(r.files[i].path));
+    }
+    out += fmt::format("total\t{}\n", r.total_words);
+    if (with_top) {
+      for (const auto& w : r.top) out += fmt::format("word\t{}\t{}\n", w.count, w.word);
+    }
+    return out;
+  }
+  // Text: like `wc -w`, counts right-aligned, then the total.
+  const std::size_t width = fmt::formatted_size("{}", r.total_words);
+  for (std::size_t i = 0; i < r.files.size(); ++i) {
+    out += fmt::format("{:>{}} {}\n", r.words_per_file[i], width, r.files[i].path);
+  }
+  out += fmt::format("{:>{}} total\n", r.total_words, width);
+  if (with_top) {
+    out += fmt::format("\n{} distinct words; most frequent:\n", r.distinct_words);
+    std::size_t cw = 1;
+    for (const auto& w : r.top) cw = std::max(cw, fmt::formatted_size("{}", w.count));
+    for (const auto& w : r.top) out += fmt::format("{:>{}} {}\n", w.count, cw, w.word);
+  }
+  return out;
+}
+
+void print_stats(const mrkit::WordCountResult& r) {
+  fmt::print(stderr, "{}: {} ranks, {} tasks of {} bytes, {:.3f} s\n", program, r.ranks, r.tasks,
+             r.split_bytes, r.seconds);
+  fmt::print(stderr, "{:>5} {:>16} {:>6} {:>14} {:>9} {:>9} {:>9} {:>12}\n", "rank", "host", "tasks",
+             "bytes", "scan_s", "wait_s", "merge_s", "table_bytes");
+  for (const auto& s : r.rank_stats) {
+    fmt::print(stderr, "{:>5} {:>16} {:>6} {:>14} {:>9.3f} {:>9.3f} {:>9.3f} {:>12}\n", s.rank, s.host,
+               s.tasks, s.bytes, s.scan_seconds, s.wait_seconds, s.merge_seconds, s.table_bytes);
+  }
+}
+
+int wordcount(mrkit::Runtime& rt, int argc, char** argv) {
+  CLI::App app{"Count words in files and directories with MPI: per file, in total, and the most "
+               "frequent words.\nA word is a maximal run of bytes that are not ASCII white space "
+               "(as Python's bytes.split()).\nExit codes: 0 success, 1 run-time failure, 2 bad "
+               "command line, 3 bad input.",
+               program};
+  mrkit::OutputOptions out;
+  mrkit::WordCountOptions opt;
+  std::vector<std::string> paths;
+  std::string schedule = "dynamic";
+  std::int64_t top = -1;
+  std::uint64_t split = 0;
+  bool stats = false;
+
+  app.add_option("paths", paths, "Files and directories (walked recursively)")
+      ->required()
+      ->type_name("PATH");
+  app.add_option("--top", top, "Also list the N most frequent words (0: all of them)")
+      ->type_name("N")
+      ->check(CLI::NonNegativeNumber);
+  app.add_flag("-i,--ignore-case", opt.ignore_case, "Fold ASCII letters to lower case for --top");
+  app.add_option("--schedule", schedule, "How tasks reach ranks: static or dynamic")
+      ->check(CLI::IsMember({"static", "dynamic"}))
+      ->default_str("dynamic");
+  app.add_option("--split-bytes", split,
+                 "Bytes per task (default: about 16 tasks per rank, 1 MiB to 64 MiB)")
+      ->type_name("B")
+      ->check(CLI::PositiveNumber);
+  app.add_flag("--stats", stats, "Print per-rank tasks, bytes and seconds on standard error");
+  mrkit::add_output_options(app, out, "text|tsv|json");
+
+  if (auto code = mrkit::parse_command_line(app, argc, argv, rt)) return *code;
+
+  opt.schedule = schedule == "static" ? mrkit::Schedule::static_blocks : mrkit::Schedule::dynamic;
+  opt.split_bytes = split;
+  opt.frequencies = top >= 0;
+  opt.top = top > 0 ? static_cast<std::uint64_t>(top) : 0;
+
+  const mrkit::WordCountResult result = mrkit::count_words(rt.world(), paths, opt);
+  if (!rt.is_mother()) return 0;
+  for (const auto& w : result.warnings) fmt::print(stderr, "{}: warning: {}\n", program, w);
+  mrkit::emit(out, render(result, out.format, opt.frequencies));
+  if (stats) print_stats(result);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  return mrkit::run(argc, argv, program, [&](mrkit::Runtime& rt) { return wordcount(rt, argc, argv); });
+}

@@ -1,0 +1,36 @@
+// What every mrkit program shares on its command line: --help, --version, --format and -o,
+// parsed alike on every rank, with help and errors printed by the mother only.
+#pragma once
+
+#include "mrkit/runtime.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace mrkit {
+
+enum class OutputFormat { text, tsv, json };
+
+struct OutputOptions {
+  OutputFormat format = OutputFormat::text;
+  std::string output_path;  // empty: standard output
+};
+
+[[nodiscard]] std::string version_string();
+
+// Adds --version, --format (restricted to `formats`, e.g. "text|json") and -o/--output.
+void add_output_options(CLI::App& app, OutputOptions& out, std::string_view formats = "text|json");
+
+// Parses on every rank. Returns an exit code when the program should stop now (--help or
+// --version, printed by the mother), nothing to go on. A bad command line throws UsageError
+// (one sentence, with a pointer to --help).
+[[nodiscard]] std::optional<int> parse_command_line(CLI::App& app, int argc, char** argv,
+                                                    const Runtime& runtime);
+
+// Writes the program's result to standard output or, atomically, to the -o file (mother only).
+void emit(const OutputOptions& out, std::string_view content);
+
+}  // namespace mrkit

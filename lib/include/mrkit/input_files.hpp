@@ -1,0 +1,29 @@
+// Turns command-line paths (files and directories, walked recursively) into a fixed list of
+// regular files with their sizes, in a deterministic order.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace mrkit {
+
+struct InputFile {
+  std::string path;
+  std::uint64_t size = 0;
+};
+
+struct InputListing {
+  std::vector<InputFile> files;
+  std::vector<std::string> warnings;  // one sentence each, naming the path that was skipped
+};
+
+// Lists the regular files under `paths`, in command-line order; a directory contributes its
+// files in bytewise order of their paths, recursively. Inside a directory, FIFOs, sockets and
+// devices are skipped with a warning and never opened (a FIFO would block), and symbolic links
+// to directories are not followed (no loops); links to regular files are counted.
+// Throws InputError for a missing path, a named path that is not a regular file or directory,
+// an unreadable file or directory, or when no file at all is found.
+[[nodiscard]] InputListing list_input_files(const std::vector<std::string>& paths);
+
+}  // namespace mrkit

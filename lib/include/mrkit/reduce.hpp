@@ -1,0 +1,38 @@
+// Reductions across ranks: integer sums, merging word -> count tables (a binomial tree for
+// small vocabularies, a hash-partitioned all-to-all for big ones) and a global top-K.
+// Every transfer goes through chunked_messages, so no single message exceeds 1 GiB.
+#pragma once
+
+#include "mrkit/word_counts.hpp"
+
+#include <boost/mpi/communicator.hpp>
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+namespace mrkit {
+
+// The sum over all ranks, on every rank.
+[[nodiscard]] std::uint64_t sum_all(const boost::mpi::communicator& comm, std::uint64_t local);
+
+// Element-wise sums of equal-length arrays into `values` on `root` (other ranks' arrays are
+// left unspecified). Long arrays travel in pieces of at most 1 GiB.
+void sum_to_root(const boost::mpi::communicator& comm, std::span<std::uint64_t> values, int root);
+
+// Hash-partitioned merge: rank r ends with the complete counts of exactly the words that
+// WordCounts::owner() assigns to r. Memory per rank stays near vocabulary / P.
+[[nodiscard]] WordCounts exchange_word_counts(const boost::mpi::communicator& comm,
+                                              const WordCounts& local);
+
+// Binomial-tree merge: `root` ends with the complete table, others with an empty one.
+[[nodiscard]] WordCounts tree_merge_word_counts(const boost::mpi::communicator& comm,
+                                                WordCounts local, int root);
+
+// From partitions made by exchange_word_counts (disjoint keys), the k most frequent words in
+// output order on `root` (k = 0: all of them). Other ranks get an empty vector.
+[[nodiscard]] std::vector<WordCount> gather_top_k(const boost::mpi::communicator& comm,
+                                                  const WordCounts& partition, std::uint64_t k,
+                                                  int root);
+
+}  // namespace mrkit

@@ -1,0 +1,89 @@
+// MPI start-up, the mother/worker roles, and one exit path that never leaves a rank waiting.
+#pragma once
+
+#include <boost/mpi/communicator.hpp>
+#include <boost/mpi/environment.hpp>
+
+#include <functional>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace mrkit {
+
+// Rank 0 is the mother: it splits the work, hands it out and gathers the results.
+inline constexpr int mother_rank = 0;
+
+// Documented process exit codes, shared by every mrkit program.
+enum class ExitCode : int {
+  ok = 0,       // success
+  failure = 1,  // a run-time failure on some rank (I/O error, exception, killed rank)
+  usage = 2,    // bad command line
+  input = 3,    // bad input (missing path, no files, unreadable file)
+};
+
+// An error that every rank raises identically (a bad argument parsed on every rank, or a
+// status the mother broadcast). All ranks then leave cleanly with the same exit code.
+class CollectiveError : public std::runtime_error {
+ public:
+  CollectiveError(ExitCode code, const std::string& message)
+      : std::runtime_error(message), code_(code) {}
+  [[nodiscard]] ExitCode code() const noexcept { return code_; }
+
+ private:
+  ExitCode code_;
+};
+
+class UsageError : public CollectiveError {
+ public:
+  explicit UsageError(const std::string& message) : CollectiveError(ExitCode::usage, message) {}
+};
+
+class InputError : public CollectiveError {
+ public:
+  explicit InputError(const std::string& message) : CollectiveError(ExitCode::input, message) {}
+};
+
+// One MPI job as seen by one rank.
+class Runtime {
+ public:
+  Runtime(int& argc, char**& argv);
+  ~Runtime();
+  Runtime(const Runtime&) = delete;
+  Runtime& operator=(const Runtime&) = delete;
+
+  [[nodiscard]] const boost::mpi::communicator& world() const noexcept { return world_; }
+  [[nodiscard]] int rank() const noexcept { return world_.rank(); }
+  [[nodiscard]] int size() const noexcept { return world_.size(); }
+  [[nodiscard]] bool is_mother() const noexcept { return rank() == mother_rank; }
+  [[nodiscard]] static std::string host();
+
+ private:
+  std::unique_ptr<boost::mpi::environment> env_;
+  boost::mpi::communicator world_;
+};
+
+// Runs `body` on every rank and returns the process exit code.
+// - A CollectiveError (raised on all ranks alike) is printed once by the mother as
+//   "PROGRAM: message" and every rank returns its code after a clean MPI finalize.
+// - Any other exception on any rank prints "PROGRAM: error on rank R (HOST): message" and
+//   aborts the whole job at once, so no rank is left waiting in a collective.
+[[nodiscard]] int run(int& argc, char**& argv, std::string_view program,
+                      const std::function<int(Runtime&)>& body);
+
+// Ends the whole job now from any rank: prints the message (naming rank and host) and aborts.
+[[noreturn]] void abort_job(std::string_view program, std::string_view message,
+                            ExitCode code = ExitCode::failure);
+
+// Runs `fn` on the mother only and broadcasts whether it succeeded. If it threw a
+// CollectiveError, every rank throws the same error; any other exception ends the job.
+// Use it for work only the mother does (listing inputs) whose failure all ranks must see.
+void on_mother_then_agree(const boost::mpi::communicator& comm, const std::function<void()>& fn);
+
+// Every rank passes its own status; if any rank failed, every rank throws the message of the
+// lowest failing rank as a CollectiveError with its code. Call before collective-dependent asserts.
+void agree(const boost::mpi::communicator& comm, bool ok, const std::string& message = {},
+           ExitCode code = ExitCode::failure);
+
+}  // namespace mrkit

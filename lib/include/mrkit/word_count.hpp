@@ -1,0 +1,65 @@
+// The word-count map-reduce job: the mother lists the inputs, the byte space is cut into
+// tasks, ranks count the words that begin in their tasks (and tabulate them when asked), and
+// the counts are reduced to the mother. Results are the same for every rank count, schedule
+// and split size.
+#pragma once
+
+#include "mrkit/input_files.hpp"
+#include "mrkit/scheduler.hpp"
+#include "mrkit/word_counts.hpp"
+
+#include <boost/mpi/communicator.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace mrkit {
+
+struct WordCountOptions {
+  Schedule schedule = Schedule::dynamic;
+  std::uint64_t split_bytes = 0;  // bytes per task; 0 picks a balanced size
+  bool frequencies = false;       // tabulate words, not only count them
+  bool ignore_case = false;       // fold ASCII letters before tabulating
+  std::uint64_t top = 0;          // with frequencies: keep the top N (0: all)
+  std::size_t buffer_bytes = std::size_t{1} << 20;
+};
+
+struct RankStats {
+  int rank = 0;
+  std::string host;
+  std::uint64_t tasks = 0;
+  std::uint64_t bytes = 0;
+  double scan_seconds = 0;   // reading and counting
+  double wait_seconds = 0;   // waiting for tasks
+  double merge_seconds = 0;  // reducing counts and tables
+  std::uint64_t table_bytes = 0;
+
+  template <class Archive>
+  void serialize(Archive& ar, unsigned /*version*/) {
+    ar & rank & host & tasks & bytes & scan_seconds & wait_seconds & merge_seconds & table_bytes;
+  }
+};
+
+// Complete on the mother; other ranks hold only their own stats.
+struct WordCountResult {
+  std::vector<InputFile> files;
+  std::vector<std::uint64_t> words_per_file;
+  std::uint64_t total_words = 0;
+  std::uint64_t distinct_words = 0;  // with frequencies
+  std::vector<WordCount> top;        // with frequencies, in output order
+  std::vector<std::string> warnings;
+  std::vector<RankStats> rank_stats;  // one per rank, in rank order
+  std::uint64_t split_bytes = 0;
+  std::uint64_t tasks = 0;
+  int ranks = 1;
+  double seconds = 0;
+};
+
+// Collective: every rank calls it with the same arguments. Throws InputError on every rank for
+// bad input (missing path, no files), UsageError for bad options.
+[[nodiscard]] WordCountResult count_words(const boost::mpi::communicator& comm,
+                                          const std::vector<std::string>& paths,
+                                          const WordCountOptions& options);
+
+}  // namespace mrkit

@@ -1,0 +1,61 @@
+#include "mrkit/command_line.hpp"
+
+#include "mrkit/atomic_file.hpp"
+#include "mrkit/version.hpp"
+
+#include <cstdio>
+#include <iostream>
+#include <map>
+#include <sstream>
+
+namespace mrkit {
+
+std::string version_string() { return std::string("mrkit ") + std::string(version); }
+
+void add_output_options(CLI::App& app, OutputOptions& out, std::string_view formats) {
+  app.set_version_flag("--version", version_string(), "Print the mrkit version and exit");
+  std::map<std::string, OutputFormat> names;
+  std::stringstream list{std::string(formats)};
+  for (std::string name; std::getline(list, name, '|');) {
+    if (name == "text") names[name] = OutputFormat::text;
+    if (name == "tsv") names[name] = OutputFormat::tsv;
+    if (name == "json") names[name] = OutputFormat::json;
+  }
+  app.add_option("--format", out.format, "Output format: " + std::string(formats))
+      ->transform(CLI::CheckedTransformer(names, CLI::ignore_case))
+      ->default_str("text");
+  app.add_option("-o,--output", out.output_path,
+                 "Write the result to FILE (atomically) instead of standard output")
+      ->type_name("FILE");
+}
+
+std::optional<int> parse_command_line(CLI::App& app, int argc, char** argv, const Runtime& runtime) {
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp&) {
+    if (runtime.is_mother()) std::cout << app.help() << std::flush;
+    return 0;
+  } catch (const CLI::CallForAllHelp&) {
+    if (runtime.is_mother()) std::cout << app.help("", CLI::AppFormatMode::All) << std::flush;
+    return 0;
+  } catch (const CLI::CallForVersion&) {
+    if (runtime.is_mother()) std::cout << version_string() << '\n' << std::flush;
+    return 0;
+  } catch (const CLI::ParseError& e) {
+    std::string message = e.what();
+    while (!message.empty() && (message.back() == '\n' || message.back() == '.')) message.pop_back();
+    throw UsageError(message + " (see " + app.get_name() + " --help)");
+  }
+  return std::nullopt;
+}
+
+void emit(const OutputOptions& out, std::string_view content) {
+  if (out.output_path.empty()) {
+    std::fwrite(content.data(), 1, content.size(), stdout);
+    std::fflush(stdout);
+    return;
+  }
+  write_file_atomically(out.output_path, content);
+}
+
+}  // namespace mrkit

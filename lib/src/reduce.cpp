@@ -1,0 +1,74 @@
+#include "mrkit/reduce.hpp"
+
+#include "mrkit/chunked_messages.hpp"
+
+#include <mpi.h>
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace mrkit {
+
+std::uint64_t sum_all(const boost::mpi::communicator& comm, std::uint64_t local) {
+  std::uint64_t total = 0;
+  if (MPI_Allreduce(&local, &total, 1, MPI_UINT64_T, MPI_SUM, comm) != MPI_SUCCESS) {
+    throw std::runtime_error("MPI_Allreduce failed");
+  }
+  return total;
+}
+
+void sum_to_root(const boost::mpi::communicator& comm, std::span<std::uint64_t> values, int root) {
+  const std::size_t piece = max_message_bytes() / sizeof(std::uint64_t);
+  for (std::size_t at = 0; at < values.size(); at += piece) {
+    const int count = static_cast<int>(std::min(piece, values.size() - at));
+    std::uint64_t* data = values.data() + at;
+    const int rc = comm.rank() == root
+                       ? MPI_Reduce(MPI_IN_PLACE, data, count, MPI_UINT64_T, MPI_SUM, root, comm)
+                       : MPI_Reduce(data, nullptr, count, MPI_UINT64_T, MPI_SUM, root, comm);
+    if (rc != MPI_SUCCESS) throw std::runtime_error("MPI_Reduce failed");
+  }
+}
+
+WordCounts exchange_word_counts(const boost::mpi::communicator& comm, const WordCounts& local) {
+  std::vector<std::string> incoming = exchange_bytes(comm, local.encode_partitioned(comm.size()));
+  WordCounts mine;
+  for (std::string& bytes : incoming) {
+    mine.merge_encoded(bytes);
+    std::string().swap(bytes);  // free as we go
+  }
+  return mine;
+}
+
+WordCounts tree_merge_word_counts(const boost::mpi::communicator& comm, WordCounts local, int root) {
+  const int p = comm.size();
+  const int me = (comm.rank() - root + p) % p;  // position relative to the root
+  constexpr int tag = 7311;
+  for (int step = 1; step < p; step *= 2) {
+    if (me % (2 * step) != 0) {
+      send_bytes(comm, (me - step + root) % p, tag, local.encode());
+      return {};
+    }
+    if (me + step < p) local.merge_encoded(recv_bytes(comm, (me + step + root) % p, tag));
+  }
+  return local;
+}
+
+std::vector<WordCount> gather_top_k(const boost::mpi::communicator& comm,
+                                    const WordCounts& partition, std::uint64_t k, int root) {
+  // Keys are disjoint across partitions, so each partition's own top k holds every global
+  // top-k word it owns: the root merges at most k * P candidates.
+  std::vector<WordCount> mine = partition.to_vector();
+  keep_top_k(mine, k);
+  WordCounts candidates;
+  for (const WordCount& w : mine) candidates.add(w.word, w.count);
+  mine.clear();
+  std::vector<std::string> all = gather_bytes(comm, candidates.encode(), root);
+  if (comm.rank() != root) return {};
+  WordCounts merged;
+  for (const std::string& bytes : all) merged.merge_encoded(bytes);
+  std::vector<WordCount> top = merged.to_vector();
+  keep_top_k(top, k);
+  return top;
+}
+
+}  // namespace mrkit

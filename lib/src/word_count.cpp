@@ -1,0 +1,169 @@
+#include "mrkit/word_count.hpp"
+
+#include "mrkit/byte_ranges.hpp"
+#include "mrkit/chunked_messages.hpp"
+#include "mrkit/reduce.hpp"
+#include "mrkit/runtime.hpp"
+#include "mrkit/word_scan.hpp"
+
+#include <boost/mpi/collectives.hpp>
+#include <boost/serialization/string.hpp>
+#include <boost/serialization/vector.hpp>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <stdexcept>
+
+namespace mrkit {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+// The listing travels as one chunked byte buffer: u64 size, u64 path length, path bytes.
+std::string encode_files(const std::vector<InputFile>& files) {
+  std::string out;
+  for (const InputFile& f : files) {
+    const std::uint64_t head[2] = {f.size, f.path.size()};
+    out.append(reinterpret_cast<const char*>(head), sizeof head);
+    out.append(f.path);
+  }
+  return out;
+}
+
+std::vector<InputFile> decode_files(const std::string& bytes) {
+  std::vector<InputFile> files;
+  std::size_t at = 0;
+  while (at + 16 <= bytes.size()) {
+    std::uint64_t head[2];
+    std::memcpy(head, bytes.data() + at, sizeof head);
+    at += sizeof head;
+    files.push_back({bytes.substr(at, static_cast<std::size_t>(head[1])), head[0]});
+    at += static_cast<std::size_t>(head[1]);
+  }
+  return files;
+}
+
+// Keeps the last file opened by this rank: consecutive pieces are usually of the same file.
+class OpenFile {
+ public:
+  OpenFile() = default;
+  OpenFile(const OpenFile&) = delete;
+  OpenFile& operator=(const OpenFile&) = delete;
+  ~OpenFile() { close(); }
+
+  int get(std::size_t index, const std::string& path) {
+    if (fd_ >= 0 && index_ == index) return fd_;
+    close();
+    fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd_ < 0) throw std::runtime_error("cannot open '" + path + "': " + std::strerror(errno));
+    ::posix_fadvise(fd_, 0, 0, POSIX_FADV_SEQUENTIAL);
+    index_ = index;
+    return fd_;
+  }
+
+ private:
+  void close() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+  int fd_ = -1;
+  std::size_t index_ = 0;
+};
+
+}  // namespace
+
+WordCountResult count_words(const boost::mpi::communicator& comm,
+                            const std::vector<std::string>& paths, const WordCountOptions& options) {
+  const auto start = Clock::now();
+  WordCountResult result;
+  result.ranks = comm.size();
+
+  // The mother lists the inputs; all ranks learn the same list or the same error.
+  std::string listing;
+  on_mother_then_agree(comm, [&] {
+    InputListing found = list_input_files(paths);
+    result.warnings = std::move(found.warnings);
+    listing = encode_files(found.files);
+  });
+  broadcast_bytes(comm, listing, mother_rank);
+  result.files = decode_files(listing);
+  std::string().swap(listing);
+
+  std::vector<std::uint64_t> sizes;
+  sizes.reserve(result.files.size());
+  for (const InputFile& f : result.files) sizes.push_back(f.size);
+  const ByteSpace space(sizes);
+
+  result.split_bytes = options.split_bytes;
+  if (result.split_bytes == 0) {
+    // Static: one contiguous share per rank. Dynamic: ~16 tasks per rank for balance,
+    // between 1 MiB (amortise a request) and 64 MiB.
+    result.split_bytes =
+        options.schedule == Schedule::static_blocks
+            ? balanced_split_bytes(space.total(), comm.size(), 1, 1, UINT64_MAX)
+            : balanced_split_bytes(space.total(), comm.size(), 16, std::uint64_t{1} << 20,
+                                   std::uint64_t{64} << 20);
+  }
+  const std::vector<IndexRange> tasks = split_evenly(space.total(), result.split_bytes);
+  result.tasks = tasks.size();
+
+  RankStats stats;
+  stats.rank = comm.rank();
+  stats.host = Runtime::host();
+  result.words_per_file.assign(result.files.size(), 0);
+  WordCounts table;
+  WordCounts* table_ptr = options.frequencies ? &table : nullptr;
+  ScanOptions scan;
+  scan.buffer_bytes = options.buffer_bytes;
+  scan.ignore_case = options.ignore_case;
+  std::vector<char> buffer;
+  OpenFile open_file;
+
+  const ScheduleStats sched = run_tasks(
+      comm, options.schedule, tasks.size(), [&](std::uint64_t task, const Yield& yield) {
+        for (const FilePiece& piece : space.pieces(tasks[task])) {
+          const InputFile& file = result.files[piece.file];
+          const ReadAt reader = pread_reader(open_file.get(piece.file, file.path), file.path);
+          const ScanResult r = scan_words(reader, file.size, {piece.begin, piece.end}, scan,
+                                          table_ptr, buffer, yield);
+          result.words_per_file[piece.file] += r.words;
+          stats.bytes += r.bytes_read;
+        }
+      });
+  stats.tasks = sched.tasks;
+  stats.scan_seconds = sched.work_seconds;
+  stats.wait_seconds = sched.wait_seconds;
+  stats.table_bytes = table.memory_bytes();
+
+  const auto merge_start = Clock::now();
+  sum_to_root(comm, result.words_per_file, mother_rank);
+  if (comm.rank() == mother_rank) {
+    for (const std::uint64_t n : result.words_per_file) result.total_words += n;
+  }
+  if (options.frequencies) {
+    const WordCounts mine = exchange_word_counts(comm, table);
+    table = WordCounts{};
+    stats.table_bytes = std::max<std::uint64_t>(stats.table_bytes, mine.memory_bytes());
+    result.distinct_words = sum_all(comm, mine.size());
+    result.top = gather_top_k(comm, mine, options.top, mother_rank);
+  }
+  stats.merge_seconds = seconds_since(merge_start);
+
+  if (comm.rank() == mother_rank) {
+    boost::mpi::gather(comm, stats, result.rank_stats, mother_rank);
+  } else {
+    boost::mpi::gather(comm, stats, mother_rank);
+    result.rank_stats = {stats};
+  }
+  result.seconds = seconds_since(start);
+  return result;
+}
+
+}  // namespace mrkit

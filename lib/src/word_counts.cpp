@@ -1,0 +1,154 @@
+#include "mrkit/word_counts.hpp"
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+#include <algorithm>
+#include <cstring>
+#include <stdexcept>
+
+namespace mrkit {
+namespace {
+
+constexpr std::size_t initial_slots = 1024;
+
+void put_u64(std::string& out, std::uint64_t v) {
+  char bytes[8];
+  std::memcpy(bytes, &v, 8);
+  out.append(bytes, 8);
+}
+
+std::uint64_t get_u64(std::string_view in, std::size_t at) {
+  std::uint64_t v = 0;
+  std::memcpy(&v, in.data() + at, 8);
+  return v;
+}
+
+// Wire format of one entry: u64 length, u64 count, then the word's bytes (host byte order:
+// all ranks of one job share an architecture).
+void encode_entry(std::string& out, std::string_view word, std::uint64_t count) {
+  put_u64(out, word.size());
+  put_u64(out, count);
+  out.append(word);
+}
+
+}  // namespace
+
+bool more_frequent(const WordCount& a, const WordCount& b) noexcept {
+  if (a.count != b.count) return a.count > b.count;
+  return a.word < b.word;
+}
+
+void keep_top_k(std::vector<WordCount>& words, std::uint64_t k) {
+  if (k == 0 || k >= words.size()) {
+    std::sort(words.begin(), words.end(), more_frequent);
+    return;
+  }
+  const auto middle = words.begin() + static_cast<std::ptrdiff_t>(k);
+  std::partial_sort(words.begin(), middle, words.end(), more_frequent);
+  words.erase(middle, words.end());
+}
+
+std::uint64_t WordCounts::hash(std::string_view word) noexcept {
+  return XXH3_64bits(word.data(), word.size());
+}
+
+void WordCounts::add(std::string_view word, std::uint64_t count) {
+  add_hashed(word, hash(word), count);
+}
+
+void WordCounts::add_hashed(std::string_view word, std::uint64_t h, std::uint64_t count) {
+  if (count == 0) return;
+  if ((size_ + 1) * 2 > slots_.size()) grow();
+  const std::size_t mask = slots_.size() - 1;
+  for (std::size_t i = h & mask;; i = (i + 1) & mask) {
+    Slot& s = slots_[i];
+    if (s.count == 0) {
+      s.hash = h;
+      s.count = count;
+      s.offset = arena_.size();
+      s.length = word.size();
+      arena_.insert(arena_.end(), word.begin(), word.end());
+      ++size_;
+      break;
+    }
+    if (s.hash == h && s.length == word.size() &&
+        std::memcmp(arena_.data() + s.offset, word.data(), word.size()) == 0) {
+      s.count += count;
+      break;
+    }
+  }
+  total_ += count;
+}
+
+void WordCounts::grow() {
+  std::vector<Slot> old = std::move(slots_);
+  slots_.assign(old.empty() ? initial_slots : old.size() * 2, Slot{});
+  const std::size_t mask = slots_.size() - 1;
+  for (const Slot& s : old) {
+    if (s.count == 0) continue;
+    std::size_t i = s.hash & mask;
+    while (slots_[i].count != 0) i = (i + 1) & mask;
+    slots_[i] = s;
+  }
+}
+
+std::uint64_t WordCounts::count(std::string_view word) const noexcept {
+  if (slots_.empty()) return 0;
+  const std::uint64_t h = hash(word);
+  const std::size_t mask = slots_.size() - 1;
+  for (std::size_t i = h & mask;; i = (i + 1) & mask) {
+    const Slot& s = slots_[i];
+    if (s.count == 0) return 0;
+    if (s.hash == h && s.length == word.size() &&
+        std::memcmp(arena_.data() + s.offset, word.data(), word.size()) == 0) {
+      return s.count;
+    }
+  }
+}
+
+std::size_t WordCounts::memory_bytes() const noexcept {
+  return slots_.capacity() * sizeof(Slot) + arena_.capacity();
+}
+
+void WordCounts::merge(const WordCounts& other) {
+  other.for_each([this](std::string_view w, std::uint64_t c, std::uint64_t h) { add_hashed(w, h, c); });
+}
+
+std::vector<WordCount> WordCounts::to_vector() const {
+  std::vector<WordCount> out;
+  out.reserve(size_);
+  for_each([&out](std::string_view w, std::uint64_t c, std::uint64_t) {
+    out.push_back({std::string(w), c});
+  });
+  return out;
+}
+
+std::vector<std::string> WordCounts::encode_partitioned(int parts) const {
+  std::vector<std::string> out(static_cast<std::size_t>(parts));
+  for_each([&](std::string_view w, std::uint64_t c, std::uint64_t h) {
+    encode_entry(out[static_cast<std::size_t>(owner(h, parts))], w, c);
+  });
+  return out;
+}
+
+std::string WordCounts::encode() const {
+  std::string out;
+  for_each([&out](std::string_view w, std::uint64_t c, std::uint64_t) { encode_entry(out, w, c); });
+  return out;
+}
+
+void WordCounts::merge_encoded(std::string_view bytes) {
+  std::size_t at = 0;
+  while (at < bytes.size()) {
+    if (bytes.size() - at < 16) throw std::runtime_error("truncated word-count buffer");
+    const std::uint64_t length = get_u64(bytes, at);
+    const std::uint64_t count = get_u64(bytes, at + 8);
+    at += 16;
+    if (length > bytes.size() - at) throw std::runtime_error("truncated word-count buffer");
+    add(bytes.substr(at, static_cast<std::size_t>(length)), count);
+    at += static_cast<std::size_t>(length);
+  }
+}
+
+}  // namespace mrkit

@@ -1,0 +1,159 @@
+#include "mrkit/word_scan.hpp"
+
+#include "mrkit/tokenizer.hpp"
+#include "mrkit/word_counts.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <optional>
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+
+namespace mrkit {
+namespace {
+
+// Tabulates the words of consecutive buffers, carrying a word cut by a buffer boundary.
+class Tabulator {
+ public:
+  Tabulator(WordCounts& table, bool skip_first) : table_(table), skipping_(skip_first) {}
+
+  // Feeds one buffer; returns the number of words completed and added.
+  std::uint64_t feed(std::string_view c) {
+    std::uint64_t added = 0;
+    std::size_t i = 0;
+    const std::size_t n = c.size();
+    if (skipping_) {  // the tail of a word owned by the range before ours
+      while (i < n && !is_space(c[i])) ++i;
+      if (i == n) return 0;
+      skipping_ = false;
+    }
+    if (!carry_.empty()) {
+      std::size_t j = i;
+      while (j < n && !is_space(c[j])) ++j;
+      carry_.append(c.data() + i, j - i);
+      if (j == n) return 0;
+      table_.add(carry_);
+      carry_.clear();
+      ++added;
+      i = j;
+    }
+    for (;;) {
+      while (i < n && is_space(c[i])) ++i;
+      if (i == n) break;
+      const std::size_t start = i;
+      while (i < n && !is_space(c[i])) ++i;
+      if (i == n) {
+        carry_.assign(c.data() + start, n - start);
+        break;
+      }
+      table_.add(c.substr(start, i - start));
+      ++added;
+    }
+    return added;
+  }
+
+  [[nodiscard]] bool in_owned_word() const noexcept { return !carry_.empty(); }
+
+  // Appends the read-ahead of the last owned word; returns true once the word has ended.
+  bool extend(std::string_view c) {
+    std::size_t j = 0;
+    while (j < c.size() && !is_space(c[j])) ++j;
+    carry_.append(c.data(), j);
+    return j < c.size();
+  }
+
+  std::uint64_t finish() {
+    if (carry_.empty()) return 0;
+    table_.add(carry_);
+    carry_.clear();
+    return 1;
+  }
+
+ private:
+  WordCounts& table_;
+  bool skipping_;
+  std::string carry_;
+};
+
+}  // namespace
+
+ScanResult scan_words(const ReadAt& read_at, std::uint64_t file_size, IndexRange range,
+                      const ScanOptions& options, WordCounts* table, std::vector<char>& buffer,
+                      const std::function<void()>& after_each_buffer) {
+  ScanResult result;
+  range.end = std::min(range.end, file_size);
+  if (range.begin >= range.end) return result;
+  if (options.buffer_bytes == 0) throw std::invalid_argument("scan buffer size must be positive");
+  buffer.resize(options.buffer_bytes);
+
+  bool space_before = true;
+  if (range.begin > 0) {
+    char before = ' ';
+    if (read_at(range.begin - 1, {&before, 1}) == 0) return result;  // the file shrank
+    space_before = is_space(before);
+    ++result.bytes_read;
+  }
+
+  std::optional<Tabulator> tab;
+  if (table != nullptr) tab.emplace(*table, !space_before);
+
+  std::uint64_t pos = range.begin;
+  while (pos < range.end) {
+    const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size(), range.end - pos));
+    const std::size_t got = read_at(pos, {buffer.data(), want});
+    if (got == 0) break;  // the file shrank while we read it
+    std::span<char> chunk(buffer.data(), got);
+    result.bytes_read += got;
+    if (tab) {
+      if (options.ignore_case) to_lower_ascii(chunk);
+      result.words += tab->feed({chunk.data(), chunk.size()});
+    } else {
+      result.words += count_word_starts(chunk, space_before);
+      space_before = is_space(chunk.back());
+    }
+    pos += got;
+    if (after_each_buffer) after_each_buffer();
+    if (got < want) break;
+  }
+
+  if (tab && tab->in_owned_word()) {
+    // Read ahead to the end of the last word we own, up to the end of the file.
+    bool ended = false;
+    while (!ended && pos < file_size) {
+      const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size(), file_size - pos));
+      const std::size_t got = read_at(pos, {buffer.data(), want});
+      if (got == 0) break;
+      std::span<char> chunk(buffer.data(), got);
+      result.bytes_read += got;
+      if (options.ignore_case) to_lower_ascii(chunk);
+      ended = tab->extend({chunk.data(), chunk.size()});
+      pos += got;
+      if (after_each_buffer) after_each_buffer();
+      if (got < want) break;
+    }
+    result.words += tab->finish();
+  }
+  return result;
+}
+
+ReadAt pread_reader(int fd, std::string path) {
+  return [fd, path = std::move(path)](std::uint64_t offset, std::span<char> into) -> std::size_t {
+    std::size_t done = 0;
+    while (done < into.size()) {
+      const ssize_t n = ::pread(fd, into.data() + done, into.size() - done,
+                                static_cast<off_t>(offset + done));
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        throw std::runtime_error("cannot read '" + path + "': " + std::strerror(errno));
+      }
+      if (n == 0) break;
+      done += static_cast<std::size_t>(n);
+    }
+    return done;
+  };
+}
+
+}  // namespace mrkit
