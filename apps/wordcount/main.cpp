@@ -94,7 +94,7 @@ int wordcount(mrkit::Runtime& rt, int argc, char** argv) {
   mrkit::WordCountOptions opt;
   std::vector<std::string> paths;
   std::string schedule = "dynamic";
-  std::int64_t top = -1;
+  std::uint64_t top = 0;
   std::uint64_t split = 0;
   bool stats = false;
 
@@ -103,7 +103,7 @@ int wordcount(mrkit::Runtime& rt, int argc, char** argv) {
       ->type_name("PATH");
   app.add_option("--top", top, "Also list the N most frequent words (0: all of them)")
       ->type_name("N")
-      ->check(CLI::NonNegativeNumber);
+      ->check(mrkit::whole_number(0));
   app.add_flag("-i,--ignore-case", opt.ignore_case, "Fold ASCII letters to lower case for --top");
   app.add_option("--schedule", schedule, "How tasks reach ranks: static or dynamic")
       ->check(CLI::IsMember({"static", "dynamic"}))
@@ -111,7 +111,7 @@ int wordcount(mrkit::Runtime& rt, int argc, char** argv) {
   app.add_option("--split-bytes", split,
                  "Bytes per task (default: about 16 tasks per rank, 1 MiB to 64 MiB)")
       ->type_name("B")
-      ->check(CLI::PositiveNumber);
+      ->check(mrkit::whole_number(1));
   app.add_flag("--stats", stats, "Print per-rank tasks, bytes and seconds on standard error");
   mrkit::add_output_options(app, out, "text|tsv|json");
 
@@ -119,8 +119,8 @@ int wordcount(mrkit::Runtime& rt, int argc, char** argv) {
 
   opt.schedule = schedule == "static" ? mrkit::Schedule::static_blocks : mrkit::Schedule::dynamic;
   opt.split_bytes = split;
-  opt.frequencies = top >= 0;
-  opt.top = top > 0 ? static_cast<std::uint64_t>(top) : 0;
+  opt.frequencies = app.count("--top") > 0;
+  opt.top = top;
 
   const mrkit::WordCountResult result = mrkit::count_words(rt.world(), paths, opt);
   if (!rt.is_mother()) return 0;

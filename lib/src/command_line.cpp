@@ -3,6 +3,9 @@
 #include "mrkit/atomic_file.hpp"
 #include "mrkit/version.hpp"
 
+#include <fmt/format.h>
+
+#include <charconv>
 #include <cstdio>
 #include <iostream>
 #include <map>
@@ -11,6 +14,23 @@
 namespace mrkit {
 
 std::string version_string() { return std::string("mrkit ") + std::string(version); }
+
+CLI::Validator whole_number(std::uint64_t min, std::uint64_t max) {
+  const std::string what = max == UINT64_MAX ? fmt::format("a whole number >= {}", min)
+                                             : fmt::format("a whole number from {} to {}", min, max);
+  return CLI::Validator(
+      [=](const std::string& text) -> std::string {
+        std::uint64_t value = 0;
+        const char* first = text.data();
+        const char* last = text.data() + text.size();
+        const auto [end, ec] = std::from_chars(first, last, value);
+        if (text.empty() || ec != std::errc() || end != last || value < min || value > max) {
+          return "expected " + what + ", got '" + text + "'";
+        }
+        return {};
+      },
+      what);
+}
 
 void add_output_options(CLI::App& app, OutputOptions& out, std::string_view formats) {
   app.set_version_flag("--version", version_string(), "Print the mrkit version and exit");

@@ -18,7 +18,7 @@ std::uint64_t sum_all(const boost::mpi::communicator& comm, std::uint64_t local)
 }
 
 void sum_to_root(const boost::mpi::communicator& comm, std::span<std::uint64_t> values, int root) {
-  const std::size_t piece = max_message_bytes() / sizeof(std::uint64_t);
+  const std::size_t piece = std::max<std::size_t>(1, max_message_bytes() / sizeof(std::uint64_t));
   for (std::size_t at = 0; at < values.size(); at += piece) {
     const int count = static_cast<int>(std::min(piece, values.size() - at));
     std::uint64_t* data = values.data() + at;

@@ -68,6 +68,14 @@ int run(int& argc, char**& argv, std::string_view program,
   }
 }
 
+void throw_collective(ExitCode code, const std::string& message) {
+  switch (code) {
+    case ExitCode::usage: throw UsageError(message);
+    case ExitCode::input: throw InputError(message);
+    default: throw CollectiveError(code, message);
+  }
+}
+
 void on_mother_then_agree(const boost::mpi::communicator& comm, const std::function<void()>& fn) {
   // status: 0 = ok, otherwise the ExitCode of a CollectiveError.
   int status = 0;
@@ -85,7 +93,7 @@ void on_mother_then_agree(const boost::mpi::communicator& comm, const std::funct
   boost::mpi::broadcast(comm, status, mother_rank);
   if (status == 0) return;
   boost::mpi::broadcast(comm, message, mother_rank);
-  throw CollectiveError(static_cast<ExitCode>(status), message);
+  throw_collective(static_cast<ExitCode>(status), message);
 }
 
 void agree(const boost::mpi::communicator& comm, bool ok, const std::string& message,
@@ -97,7 +105,7 @@ void agree(const boost::mpi::communicator& comm, bool ok, const std::string& mes
   if (first_failure == comm.size()) return;
   std::pair<int, std::string> verdict{static_cast<int>(code), message};
   boost::mpi::broadcast(comm, verdict, first_failure);
-  throw CollectiveError(static_cast<ExitCode>(verdict.first), verdict.second);
+  throw_collective(static_cast<ExitCode>(verdict.first), verdict.second);
 }
 
 }  // namespace mrkit

@@ -2,7 +2,7 @@
 
 namespace mrkit {
 
-std::uint64_t count_word_starts(std::span<const char> bytes, bool space_before) noexcept {
+std::uint64_t count_word_starts(std::string_view bytes, bool space_before) noexcept {
   const std::size_t n = bytes.size();
   if (n == 0) return 0;
   const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());

@@ -111,7 +111,7 @@ ScanResult scan_words(const ReadAt& read_at, std::uint64_t file_size, IndexRange
       if (options.ignore_case) to_lower_ascii(chunk);
       result.words += tab->feed({chunk.data(), chunk.size()});
     } else {
-      result.words += count_word_starts(chunk, space_before);
+      result.words += count_word_starts({chunk.data(), chunk.size()}, space_before);
       space_before = is_space(chunk.back());
     }
     pos += got;

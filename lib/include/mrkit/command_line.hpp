@@ -6,6 +6,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -20,6 +21,10 @@ struct OutputOptions {
 };
 
 [[nodiscard]] std::string version_string();
+
+// Validators with plain messages: "--top: expected a whole number >= 0, got 'x'".
+// `max` bounds the value (e.g. 2^32-1 for a 32-bit seed).
+[[nodiscard]] CLI::Validator whole_number(std::uint64_t min, std::uint64_t max = UINT64_MAX);
 
 // Adds --version, --format (restricted to `formats`, e.g. "text|json") and -o/--output.
 void add_output_options(CLI::App& app, OutputOptions& out, std::string_view formats = "text|json");

@@ -45,6 +45,9 @@ class InputError : public CollectiveError {
   explicit InputError(const std::string& message) : CollectiveError(ExitCode::input, message) {}
 };
 
+// Throws the CollectiveError subclass that matches `code` (UsageError, InputError, ...).
+[[noreturn]] void throw_collective(ExitCode code, const std::string& message);
+
 // One MPI job as seen by one rank.
 class Runtime {
  public:

@@ -18,8 +18,7 @@ namespace mrkit {
 
 // Number of words that begin in `bytes`: positions holding a word byte preceded by white space.
 // `space_before` says whether the byte just before `bytes` was white space (true at a file start).
-[[nodiscard]] std::uint64_t count_word_starts(std::span<const char> bytes,
-                                              bool space_before) noexcept;
+[[nodiscard]] std::uint64_t count_word_starts(std::string_view bytes, bool space_before) noexcept;
 
 // Folds ASCII A-Z to a-z in place; every other byte is left as it is.
 void to_lower_ascii(std::span<char> bytes) noexcept;

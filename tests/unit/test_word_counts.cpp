@@ -1,0 +1,85 @@
+#include <mrkit/word_counts.hpp>
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
+#include <random>
+#include <string>
+
+namespace {
+
+std::string word_of(std::uint64_t i) { return "w" + std::to_string(i * 2654435761ULL % 100000); }
+
+}  // namespace
+
+TEST(WordCounts, MatchesAnOrderedMapReference) {
+  std::mt19937_64 rng(3);
+  mrkit::WordCounts table;
+  std::map<std::string, std::uint64_t> ref;
+  for (int i = 0; i < 200000; ++i) {
+    const std::string w = word_of(rng() % 20000);
+    table.add(w);
+    ++ref[w];
+  }
+  table.add("", 2);  // the empty key is a key like any other
+  ref[""] += 2;
+  EXPECT_EQ(table.size(), ref.size());
+  std::uint64_t total = 0;
+  for (const auto& [w, c] : ref) {
+    EXPECT_EQ(table.count(w), c) << w;
+    total += c;
+  }
+  EXPECT_EQ(table.total(), total);
+  EXPECT_EQ(table.count("absent"), 0U);
+}
+
+TEST(WordCounts, EncodeMergeRoundTripAndPartitions) {
+  mrkit::WordCounts a;
+  for (int i = 0; i < 5000; ++i) a.add(word_of(static_cast<std::uint64_t>(i % 777)), 1 + static_cast<std::uint64_t>(i % 3));
+  mrkit::WordCounts b;
+  b.merge_encoded(a.encode());
+  EXPECT_EQ(b.to_vector().size(), a.size());
+  for (const auto& w : a.to_vector()) EXPECT_EQ(b.count(w.word), w.count);
+
+  const int parts = 5;
+  const auto buffers = a.encode_partitioned(parts);
+  ASSERT_EQ(buffers.size(), 5U);
+  mrkit::WordCounts merged;
+  for (int p = 0; p < parts; ++p) {
+    mrkit::WordCounts part;
+    part.merge_encoded(buffers[static_cast<std::size_t>(p)]);
+    part.for_each([&](std::string_view, std::uint64_t, std::uint64_t h) {
+      EXPECT_EQ(mrkit::WordCounts::owner(h, parts), p);
+    });
+    merged.merge(part);
+  }
+  EXPECT_EQ(merged.size(), a.size());
+  EXPECT_EQ(merged.total(), a.total());
+}
+
+TEST(WordCounts, MalformedBufferIsRejected) {
+  mrkit::WordCounts a;
+  a.add("hello", 3);
+  std::string bytes = a.encode();
+  bytes.pop_back();
+  mrkit::WordCounts b;
+  EXPECT_THROW(b.merge_encoded(bytes), std::runtime_error);
+  EXPECT_THROW(b.merge_encoded(std::string(5, 'x')), std::runtime_error);
+}
+
+TEST(WordCounts, TopKOrdersByCountThenBytes) {
+  std::vector<mrkit::WordCount> words = {
+      {"b", 5}, {"a", 5}, {"\xc3\xa9", 9}, {"Z", 5}, {"c", 1}, {"aa", 7}};
+  auto all = words;
+  mrkit::keep_top_k(all, 0);
+  const std::vector<mrkit::WordCount> expected = {
+      {"\xc3\xa9", 9}, {"aa", 7}, {"Z", 5}, {"a", 5}, {"b", 5}, {"c", 1}};
+  EXPECT_EQ(all, expected);
+  auto three = words;
+  mrkit::keep_top_k(three, 3);
+  EXPECT_EQ(three, std::vector<mrkit::WordCount>(expected.begin(), expected.begin() + 3));
+  auto many = words;
+  mrkit::keep_top_k(many, 100);
+  EXPECT_EQ(many, expected);
+}

@@ -1,0 +1,171 @@
+#include <mrkit/tokenizer.hpp>
+#include <mrkit/word_counts.hpp>
+#include <mrkit/word_scan.hpp>
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstring>
+#include <map>
+#include <random>
+#include <string>
+
+namespace {
+
+mrkit::ReadAt memory_reader(const std::string& data) {
+  return [&data](std::uint64_t offset, std::span<char> into) -> std::size_t {
+    if (offset >= data.size()) return 0;
+    const std::size_t n = std::min<std::size_t>(into.size(), data.size() - offset);
+    std::memcpy(into.data(), data.data() + offset, n);
+    return n;
+  };
+}
+
+std::map<std::string, std::uint64_t> reference_counts(const std::string& s, bool fold) {
+  std::map<std::string, std::uint64_t> counts;
+  std::string cur;
+  auto flush = [&] {
+    if (!cur.empty()) ++counts[cur];
+    cur.clear();
+  };
+  for (char c : s) {
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f') {
+      flush();
+    } else {
+      if (fold && c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+      cur += c;
+    }
+  }
+  flush();
+  return counts;
+}
+
+std::map<std::string, std::uint64_t> as_map(const mrkit::WordCounts& t) {
+  std::map<std::string, std::uint64_t> m;
+  t.for_each([&](std::string_view w, std::uint64_t c, std::uint64_t) { m[std::string(w)] = c; });
+  return m;
+}
+
+std::uint64_t total(const std::map<std::string, std::uint64_t>& m) {
+  std::uint64_t n = 0;
+  for (const auto& [w, c] : m) n += c;
+  return n;
+}
+
+// Scans `data` cut at the given points, returns (words counted, merged table).
+std::pair<std::uint64_t, mrkit::WordCounts> scan_cut(const std::string& data,
+                                                      const std::vector<std::uint64_t>& cuts,
+                                                      std::size_t buffer, bool table, bool fold) {
+  mrkit::ScanOptions opt;
+  opt.buffer_bytes = buffer;
+  opt.ignore_case = fold;
+  std::vector<char> buf;
+  mrkit::WordCounts counts;
+  std::uint64_t words = 0;
+  std::uint64_t begin = 0;
+  auto points = cuts;
+  points.push_back(data.size());
+  for (const std::uint64_t end : points) {
+    words += mrkit::scan_words(memory_reader(data), data.size(), {begin, end}, opt,
+                               table ? &counts : nullptr, buf)
+                 .words;
+    begin = end;
+  }
+  return {words, std::move(counts)};
+}
+
+std::string random_text(std::mt19937_64& rng, std::size_t n) {
+  static const std::string alphabet = "   \t\n\r\v\faAbBcC\0\xc3\xa9";
+  std::string s(n, ' ');
+  for (auto& c : s) c = alphabet[rng() % alphabet.size()];
+  return s;
+}
+
+}  // namespace
+
+TEST(WordScan, EverySingleCutCountsEachWordOnce) {
+  std::mt19937_64 rng(1);
+  for (int round = 0; round < 20; ++round) {
+    const std::string s = random_text(rng, 1 + rng() % 120);
+    const auto expected = reference_counts(s, false);
+    for (std::uint64_t cut = 0; cut <= s.size(); ++cut) {
+      for (const std::size_t buffer : {1UL, 2UL, 3UL, 64UL}) {
+        const auto [words, table] = scan_cut(s, {cut}, buffer, true, false);
+        ASSERT_EQ(words, total(expected)) << "cut " << cut << " buffer " << buffer;
+        ASSERT_EQ(as_map(table), expected) << "cut " << cut << " buffer " << buffer;
+        const auto [count_only, unused] = scan_cut(s, {cut}, buffer, false, false);
+        ASSERT_EQ(count_only, total(expected)) << "cut " << cut << " buffer " << buffer;
+      }
+    }
+  }
+}
+
+TEST(WordScan, ManyRandomCutsWithCaseFolding) {
+  std::mt19937_64 rng(2);
+  for (int round = 0; round < 200; ++round) {
+    const std::string s = random_text(rng, rng() % 400);
+    std::vector<std::uint64_t> cuts;
+    for (std::uint64_t at = rng() % 9; at < s.size(); at += 1 + rng() % 9) cuts.push_back(at);
+    const bool fold = round % 2 == 0;
+    const auto expected = reference_counts(s, fold);
+    const auto [words, table] = scan_cut(s, cuts, 1 + rng() % 16, true, fold);
+    ASSERT_EQ(words, total(expected)) << "round " << round;
+    ASSERT_EQ(as_map(table), expected) << "round " << round;
+  }
+}
+
+TEST(WordScan, HugeWordSpanningManySplits) {
+  const std::string word(100000, 'w');
+  const std::string s = "head " + word + " tail";
+  std::vector<std::uint64_t> cuts;
+  for (std::uint64_t at = 3; at < s.size(); at += 997) cuts.push_back(at);
+  const auto [words, table] = scan_cut(s, cuts, 4096, true, false);
+  EXPECT_EQ(words, 3U);
+  EXPECT_EQ(table.count(word), 1U);
+  EXPECT_EQ(table.count("head"), 1U);
+  EXPECT_EQ(table.count("tail"), 1U);
+  EXPECT_EQ(table.size(), 3U);
+}
+
+TEST(WordScan, EdgeCaseFiles) {
+  const std::vector<std::pair<std::string, std::uint64_t>> cases = {
+      {"", 0},
+      {" \n\t \r\n", 0},
+      {"no final newline", 3},
+      {"windows\r\nline ends\r\n", 3},
+      {std::string("nul\0inside word\0", 17), 2},
+      {"caf\xc3\xa9 na\xc3\xafve \xc3\xa9t\xc3\xa9\n", 3},
+      {"a\xc2\xa0" "b c", 2},  // no-break space joins
+      {"\v\fx\vy\f", 2},
+  };
+  for (const auto& [text, expected] : cases) {
+    for (std::uint64_t cut = 0; cut <= text.size(); ++cut) {
+      EXPECT_EQ(scan_cut(text, {cut}, 3, false, false).first, expected) << "cut " << cut;
+      EXPECT_EQ(scan_cut(text, {cut}, 3, true, false).second.total(), expected) << "cut " << cut;
+    }
+  }
+}
+
+TEST(WordScan, FileThatShrankIsReadToItsActualEnd) {
+  const std::string actual = "one two three";
+  mrkit::ScanOptions opt;
+  std::vector<char> buf;
+  mrkit::WordCounts table;
+  // Planned as 100 bytes, the file now holds 13.
+  const auto r = mrkit::scan_words(memory_reader(actual), 100, {0, 100}, opt, &table, buf);
+  EXPECT_EQ(r.words, 3U);
+  EXPECT_EQ(table.size(), 3U);
+  const auto past = mrkit::scan_words(memory_reader(actual), 100, {50, 100}, opt, nullptr, buf);
+  EXPECT_EQ(past.words, 0U);
+}
+
+TEST(WordScan, CallsBackAfterEachBuffer) {
+  const std::string s(1000, 'x');
+  mrkit::ScanOptions opt;
+  opt.buffer_bytes = 100;
+  std::vector<char> buf;
+  int calls = 0;
+  (void)mrkit::scan_words(memory_reader(s), s.size(), {0, s.size()}, opt, nullptr, buf,
+                          [&] { ++calls; });
+  EXPECT_EQ(calls, 10);
+}
