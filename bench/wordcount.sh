@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Word count throughput against GNU wc -w, measured in the same run, as ratios.
+#   bench/wordcount.sh [SIZE_MB] [REPEAT]     (default 420 MB, best of 3)
+# The corpus is the machine's own license texts (/usr/share/common-licenses) repeated to
+# SIZE_MB in one file, so one big file must spread over the ranks. Not a test: numbers depend
+# on the machine and its load; compare the ratios, not the seconds.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+size_mb=${1:-420}
+repeat=${2:-3}
+bin=${MRKIT_BIN:-$root/build/bin}
+run=("$root/scripts/mpirun-laptop")
+work=${MRKIT_BENCH_DIR:-$(mktemp -d)}
+trap '[[ -z ${MRKIT_BENCH_DIR:-} ]] && rm -rf "$work"' EXIT
+
+corpus=$work/corpus.txt
+if [[ ! -s $corpus ]]; then
+  cat /usr/share/common-licenses/* >"$work/unit.txt"
+  unit=$(stat -c %s "$work/unit.txt")
+  copies=$(((size_mb * 1000000 + unit - 1) / unit))
+  for ((i = 0; i < copies; i++)); do cat "$work/unit.txt"; done >"$corpus"
+fi
+bytes=$(stat -c %s "$corpus")
+cat "$corpus" >/dev/null  # warm the page cache: we measure counting, not the disk
+
+# best TIME of REPEAT runs of a command, in seconds
+best() {
+  local best_s="" s
+  for ((k = 0; k < repeat; k++)); do
+    s=$(TIMEFORMAT=%R; { time "$@" >/dev/null 2>&1; } 2>&1)
+    if [[ -z $best_s ]] || awk -v a="$s" -v b="$best_s" 'BEGIN { exit !(a < b) }'; then best_s=$s; fi
+  done
+  echo "$best_s"
+}
+
+echo "corpus: $bytes bytes in one file; $(nproc) cores; best of $repeat"
+t_wc=$(best wc -w "$corpus")
+: >"$work/empty.txt"
+t_empty1=$(best "${run[@]}" -n 1 "$bin/wordcount" "$work/empty.txt")
+t_empty2=$(best "${run[@]}" -n 2 "$bin/wordcount" "$work/empty.txt")
+t_true2=$(best "${run[@]}" -n 2 true)
+rows=()
+for mode in "count" "top"; do
+  extra=()
+  [[ $mode == top ]] && extra=(--top 10 --ignore-case)
+  for sched in static dynamic; do
+    for n in 1 2; do
+      t=$(best "${run[@]}" -n "$n" "$bin/wordcount" --schedule "$sched" "${extra[@]}" "$corpus")
+      rows+=("$mode|$sched|$n|$t")
+    done
+  done
+done
+
+mbps() { awk -v b="$bytes" -v t="$1" 'BEGIN { printf "%.0f", b / t / 1e6 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+echo
+echo "| what | ranks | schedule | seconds | MB/s | vs wc -w |"
+echo "|---|---|---|---|---|---|"
+echo "| wc -w | 1 | - | $t_wc | $(mbps "$t_wc") | 1.00 |"
+for r in "${rows[@]}"; do
+  IFS='|' read -r mode sched n t <<<"$r"
+  what="wordcount (total)"
+  [[ $mode == top ]] && what="wordcount --top 10 -i"
+  echo "| $what | $n | $sched | $t | $(mbps "$t") | $(ratio "$t_wc" "$t") |"
+done
+echo
+echo "start-up: mpirun -n 2 true ${t_true2} s; wordcount on an empty file: 1 rank ${t_empty1} s, 2 ranks ${t_empty2} s"
