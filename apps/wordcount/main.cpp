@@ -6,8 +6,8 @@
 #include <mrkit/word_count.hpp>
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 #include <unistd.h>
+#include <nlohmann/json.hpp>
 
 #include <cstdio>
 #include <map>
@@ -21,10 +21,14 @@ constexpr const char* program = "wordcount";
 std::string tsv_escape(std::string_view s) {
   std::string out;
   for (const char c : s) {
-    if (c == '\t') out += "\\t";
-    else if (c == '\n') out += "\\n";
-    else if (c == '\\') out += "\\\\";
-    else out += c;
+    if (c == '\t')
+      out += "\\t";
+    else if (c == '\n')
+      out += "\\n";
+    else if (c == '\\')
+      out += "\\\\";
+    else
+      out += c;
   }
   return out;
 }
@@ -76,20 +80,22 @@ std::string render(const mrkit::WordCountResult& r, mrkit::OutputFormat format, 
 void print_stats(const mrkit::WordCountResult& r) {
   fmt::print(stderr, "{}: {} ranks, {} tasks of {} bytes, {:.3f} s\n", program, r.ranks, r.tasks,
              r.split_bytes, r.seconds);
-  fmt::print(stderr, "{:>5} {:>16} {:>6} {:>14} {:>9} {:>9} {:>9} {:>12}\n", "rank", "host", "tasks",
-             "bytes", "scan_s", "wait_s", "merge_s", "table_bytes");
+  fmt::print(stderr, "{:>5} {:>16} {:>6} {:>14} {:>9} {:>9} {:>9} {:>12}\n", "rank", "host",
+             "tasks", "bytes", "scan_s", "wait_s", "merge_s", "table_bytes");
   for (const auto& s : r.rank_stats) {
-    fmt::print(stderr, "{:>5} {:>16} {:>6} {:>14} {:>9.3f} {:>9.3f} {:>9.3f} {:>12}\n", s.rank, s.host,
-               s.tasks, s.bytes, s.scan_seconds, s.wait_seconds, s.merge_seconds, s.table_bytes);
+    fmt::print(stderr, "{:>5} {:>16} {:>6} {:>14} {:>9.3f} {:>9.3f} {:>9.3f} {:>12}\n", s.rank,
+               s.host, s.tasks, s.bytes, s.scan_seconds, s.wait_seconds, s.merge_seconds,
+               s.table_bytes);
   }
 }
 
 int wordcount(mrkit::Runtime& rt, int argc, char** argv) {
-  CLI::App app{"Count words in files and directories with MPI: per file, in total, and the most "
-               "frequent words.\nA word is a maximal run of bytes that are not ASCII white space "
-               "(as Python's bytes.split()).\nExit codes: 0 success, 1 run-time failure, 2 bad "
-               "command line, 3 bad input.",
-               program};
+  CLI::App app{
+      "Count words in files and directories with MPI: per file, in total, and the most "
+      "frequent words.\nA word is a maximal run of bytes that are not ASCII white space "
+      "(as Python's bytes.split()).\nExit codes: 0 success, 1 run-time failure, 2 bad "
+      "command line, 3 bad input.",
+      program};
   mrkit::OutputOptions out;
   mrkit::WordCountOptions opt;
   std::vector<std::string> paths;
@@ -133,5 +139,6 @@ int wordcount(mrkit::Runtime& rt, int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  return mrkit::run(argc, argv, program, [&](mrkit::Runtime& rt) { return wordcount(rt, argc, argv); });
+  return mrkit::run(argc, argv, program,
+                    [&](mrkit::Runtime& rt) { return wordcount(rt, argc, argv); });
 }

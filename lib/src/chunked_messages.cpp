@@ -19,7 +19,8 @@ void check(int rc, const char* what) {
     char text[MPI_MAX_ERROR_STRING];
     int len = 0;
     MPI_Error_string(rc, text, &len);
-    throw std::runtime_error(std::string(what) + " failed: " + std::string(text, static_cast<std::size_t>(len)));
+    throw std::runtime_error(std::string(what) +
+                             " failed: " + std::string(text, static_cast<std::size_t>(len)));
   }
 }
 
@@ -49,7 +50,9 @@ void wait_all(std::vector<MPI_Request>& requests) {
 
 }  // namespace
 
-std::size_t max_message_bytes() noexcept { return g_max_bytes.load(); }
+std::size_t max_message_bytes() noexcept {
+  return g_max_bytes.load();
+}
 
 void set_max_message_bytes(std::size_t bytes) noexcept {
   g_max_bytes.store(bytes == 0 ? one_gib : std::min(bytes, one_gib));
@@ -104,8 +107,8 @@ std::vector<std::string> exchange_bytes(const boost::mpi::communicator& comm,
   }
   for (std::size_t r = 0; r < p; ++r) {
     if (r == me) continue;
-    post_pieces(true, const_cast<char*>(outgoing[r].data()), outgoing[r].size(), static_cast<int>(r),
-                piece_tag, comm, requests);
+    post_pieces(true, const_cast<char*>(outgoing[r].data()), outgoing[r].size(),
+                static_cast<int>(r), piece_tag, comm, requests);
   }
   incoming[me] = outgoing[me];
   wait_all(requests);
@@ -117,7 +120,8 @@ std::vector<std::string> gather_bytes(const boost::mpi::communicator& comm, std:
   const auto p = static_cast<std::size_t>(comm.size());
   std::uint64_t size = bytes.size();
   std::vector<std::uint64_t> sizes(comm.rank() == root ? p : 0);
-  check(MPI_Gather(&size, 1, MPI_UINT64_T, sizes.data(), 1, MPI_UINT64_T, root, comm), "MPI_Gather");
+  check(MPI_Gather(&size, 1, MPI_UINT64_T, sizes.data(), 1, MPI_UINT64_T, root, comm),
+        "MPI_Gather");
   std::vector<MPI_Request> requests;
   std::vector<std::string> all;
   if (comm.rank() == root) {

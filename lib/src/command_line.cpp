@@ -13,11 +13,14 @@
 
 namespace mrkit {
 
-std::string version_string() { return std::string("mrkit ") + std::string(version); }
+std::string version_string() {
+  return std::string("mrkit ") + std::string(version);
+}
 
 CLI::Validator whole_number(std::uint64_t min, std::uint64_t max) {
-  const std::string what = max == UINT64_MAX ? fmt::format("a whole number >= {}", min)
-                                             : fmt::format("a whole number from {} to {}", min, max);
+  const std::string what = max == UINT64_MAX
+                               ? fmt::format("a whole number >= {}", min)
+                               : fmt::format("a whole number from {} to {}", min, max);
   return CLI::Validator(
       [=](const std::string& text) -> std::string {
         std::uint64_t value = 0;
@@ -49,7 +52,8 @@ void add_output_options(CLI::App& app, OutputOptions& out, std::string_view form
       ->type_name("FILE");
 }
 
-std::optional<int> parse_command_line(CLI::App& app, int argc, char** argv, const Runtime& runtime) {
+std::optional<int> parse_command_line(CLI::App& app, int argc, char** argv,
+                                      const Runtime& runtime) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {
@@ -63,7 +67,8 @@ std::optional<int> parse_command_line(CLI::App& app, int argc, char** argv, cons
     return 0;
   } catch (const CLI::ParseError& e) {
     std::string message = e.what();
-    while (!message.empty() && (message.back() == '\n' || message.back() == '.')) message.pop_back();
+    while (!message.empty() && (message.back() == '\n' || message.back() == '.'))
+      message.pop_back();
     throw UsageError(message + " (see " + app.get_name() + " --help)");
   }
   return std::nullopt;

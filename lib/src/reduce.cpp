@@ -39,7 +39,8 @@ WordCounts exchange_word_counts(const boost::mpi::communicator& comm, const Word
   return mine;
 }
 
-WordCounts tree_merge_word_counts(const boost::mpi::communicator& comm, WordCounts local, int root) {
+WordCounts tree_merge_word_counts(const boost::mpi::communicator& comm, WordCounts local,
+                                  int root) {
   const int p = comm.size();
   const int me = (comm.rank() - root + p) % p;  // position relative to the root
   constexpr int tag = 7311;

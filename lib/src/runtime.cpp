@@ -1,11 +1,11 @@
 #include "mrkit/runtime.hpp"
 
-#include <boost/mpi/collectives.hpp>
-#include <boost/serialization/string.hpp>
-#include <boost/serialization/utility.hpp>
 #include <fmt/format.h>
 #include <mpi.h>
 #include <unistd.h>
+#include <boost/mpi/collectives.hpp>
+#include <boost/serialization/string.hpp>
+#include <boost/serialization/utility.hpp>
 
 #include <array>
 #include <cstdio>
@@ -70,9 +70,12 @@ int run(int& argc, char**& argv, std::string_view program,
 
 void throw_collective(ExitCode code, const std::string& message) {
   switch (code) {
-    case ExitCode::usage: throw UsageError(message);
-    case ExitCode::input: throw InputError(message);
-    default: throw CollectiveError(code, message);
+    case ExitCode::usage:
+      throw UsageError(message);
+    case ExitCode::input:
+      throw InputError(message);
+    default:
+      throw CollectiveError(code, message);
   }
 }
 

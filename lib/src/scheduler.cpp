@@ -118,14 +118,17 @@ ScheduleStats run_dynamic(const boost::mpi::communicator& world, std::uint64_t t
   std::uint64_t task = no_more_tasks;
   auto start = Clock::now();
   check(MPI_Send(&request, 1, MPI_CHAR, mother_rank, request_tag, comm), "MPI_Send");
-  check(MPI_Recv(&task, 1, MPI_UINT64_T, mother_rank, task_tag, comm, MPI_STATUS_IGNORE), "MPI_Recv");
+  check(MPI_Recv(&task, 1, MPI_UINT64_T, mother_rank, task_tag, comm, MPI_STATUS_IGNORE),
+        "MPI_Recv");
   stats.wait_seconds += seconds_since(start);
   while (task != no_more_tasks) {
     // Ask for the next task now, so the answer is there when this one is done.
     std::uint64_t next = no_more_tasks;
     MPI_Request requests[2];
-    check(MPI_Irecv(&next, 1, MPI_UINT64_T, mother_rank, task_tag, comm, &requests[0]), "MPI_Irecv");
-    check(MPI_Isend(&request, 1, MPI_CHAR, mother_rank, request_tag, comm, &requests[1]), "MPI_Isend");
+    check(MPI_Irecv(&next, 1, MPI_UINT64_T, mother_rank, task_tag, comm, &requests[0]),
+          "MPI_Irecv");
+    check(MPI_Isend(&request, 1, MPI_CHAR, mother_rank, request_tag, comm, &requests[1]),
+          "MPI_Isend");
     start = Clock::now();
     work(task, nothing);
     stats.work_seconds += seconds_since(start);

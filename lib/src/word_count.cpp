@@ -6,11 +6,11 @@
 #include "mrkit/runtime.hpp"
 #include "mrkit/word_scan.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
 #include <boost/mpi/collectives.hpp>
 #include <boost/serialization/string.hpp>
 #include <boost/serialization/vector.hpp>
-#include <fcntl.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
@@ -80,7 +80,8 @@ class OpenFile {
 }  // namespace
 
 WordCountResult count_words(const boost::mpi::communicator& comm,
-                            const std::vector<std::string>& paths, const WordCountOptions& options) {
+                            const std::vector<std::string>& paths,
+                            const WordCountOptions& options) {
   const auto start = Clock::now();
   WordCountResult result;
   result.ranks = comm.size();
@@ -126,8 +127,8 @@ WordCountResult count_words(const boost::mpi::communicator& comm,
   std::vector<char> buffer;
   OpenFile open_file;
 
-  const ScheduleStats sched = run_tasks(
-      comm, options.schedule, tasks.size(), [&](std::uint64_t task, const Yield& yield) {
+  const ScheduleStats sched =
+      run_tasks(comm, options.schedule, tasks.size(), [&](std::uint64_t task, const Yield& yield) {
         for (const FilePiece& piece : space.pieces(tasks[task])) {
           const InputFile& file = result.files[piece.file];
           const ReadAt reader = pread_reader(open_file.get(piece.file, file.path), file.path);

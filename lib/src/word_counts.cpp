@@ -112,7 +112,8 @@ std::size_t WordCounts::memory_bytes() const noexcept {
 }
 
 void WordCounts::merge(const WordCounts& other) {
-  other.for_each([this](std::string_view w, std::uint64_t c, std::uint64_t h) { add_hashed(w, h, c); });
+  other.for_each(
+      [this](std::string_view w, std::uint64_t c, std::uint64_t h) { add_hashed(w, h, c); });
 }
 
 std::vector<WordCount> WordCounts::to_vector() const {

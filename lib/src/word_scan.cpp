@@ -6,9 +6,9 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <optional>
 #include <cerrno>
 #include <cstring>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -102,7 +102,8 @@ ScanResult scan_words(const ReadAt& read_at, std::uint64_t file_size, IndexRange
 
   std::uint64_t pos = range.begin;
   while (pos < range.end) {
-    const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size(), range.end - pos));
+    const auto want =
+        static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size(), range.end - pos));
     const std::size_t got = read_at(pos, {buffer.data(), want});
     if (got == 0) break;  // the file shrank while we read it
     std::span<char> chunk(buffer.data(), got);
@@ -123,7 +124,8 @@ ScanResult scan_words(const ReadAt& read_at, std::uint64_t file_size, IndexRange
     // Read ahead to the end of the last word we own, up to the end of the file.
     bool ended = false;
     while (!ended && pos < file_size) {
-      const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size(), file_size - pos));
+      const auto want =
+          static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size(), file_size - pos));
       const std::size_t got = read_at(pos, {buffer.data(), want});
       if (got == 0) break;
       std::span<char> chunk(buffer.data(), got);
@@ -143,8 +145,8 @@ ReadAt pread_reader(int fd, std::string path) {
   return [fd, path = std::move(path)](std::uint64_t offset, std::span<char> into) -> std::size_t {
     std::size_t done = 0;
     while (done < into.size()) {
-      const ssize_t n = ::pread(fd, into.data() + done, into.size() - done,
-                                static_cast<off_t>(offset + done));
+      const ssize_t n =
+          ::pread(fd, into.data() + done, into.size() - done, static_cast<off_t>(offset + done));
       if (n < 0) {
         if (errno == EINTR) continue;
         throw std::runtime_error("cannot read '" + path + "': " + std::strerror(errno));

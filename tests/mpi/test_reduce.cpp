@@ -15,7 +15,9 @@ namespace {
 
 // Item i (a task, not a rank) contributes word_of(i) with count 1 + i % 5; ranks take items
 // cyclically, so the global table is the same at every rank count.
-std::string word_of(std::uint64_t i) { return "k" + std::to_string((i * 7919) % 3001); }
+std::string word_of(std::uint64_t i) {
+  return "k" + std::to_string((i * 7919) % 3001);
+}
 constexpr std::uint64_t items = 20000;
 
 mrkit::WordCounts local_table() {
@@ -47,7 +49,8 @@ TEST_P(ReduceTest, SumsAreExactIn64Bits) {
   PieceSize piece(GetParam());
   const auto r = static_cast<std::uint64_t>(world().rank());
   const std::uint64_t big = std::uint64_t{1} << 40;
-  EXPECT_EQ(mrkit::sum_all(world(), big + r), big * world().size() + world().size() * (world().size() - 1) / 2);
+  EXPECT_EQ(mrkit::sum_all(world(), big + r),
+            big * world().size() + world().size() * (world().size() - 1) / 2);
   std::vector<std::uint64_t> v(37);
   for (std::size_t i = 0; i < v.size(); ++i) v[i] = big * i + r;
   mrkit::sum_to_root(world(), v, 0);
@@ -74,7 +77,8 @@ TEST_P(ReduceTest, PartitionedExchangeGivesEachWordToOneOwner) {
     const auto ref = reference();
     same = top.size() == ref.size();
     for (const auto& w : top) same = same && ref.at(w.word) == w.count;
-    for (std::size_t i = 1; i < top.size(); ++i) same = same && mrkit::more_frequent(top[i - 1], top[i]);
+    for (std::size_t i = 1; i < top.size(); ++i)
+      same = same && mrkit::more_frequent(top[i - 1], top[i]);
   }
   EXPECT_TRUE(all_ranks(same));
 }
@@ -113,7 +117,10 @@ TEST_P(ReduceTest, ChunkedMessagesArriveWhole) {
   PieceSize piece(GetParam());
   const int p = world().size();
   const int me = world().rank();
-  auto payload = [](int from, int to) { return std::string(static_cast<std::size_t>(100 * from + 7 * to + 3), static_cast<char>('a' + from)); };
+  auto payload = [](int from, int to) {
+    return std::string(static_cast<std::size_t>(100 * from + 7 * to + 3),
+                       static_cast<char>('a' + from));
+  };
   std::vector<std::string> out;
   for (int r = 0; r < p; ++r) out.push_back(payload(me, r));
   const auto in = mrkit::exchange_bytes(world(), out);

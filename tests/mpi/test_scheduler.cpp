@@ -2,9 +2,9 @@
 
 #include <mrkit/scheduler.hpp>
 
+#include <gtest/gtest.h>
 #include <boost/mpi/collectives.hpp>
 #include <boost/serialization/vector.hpp>
-#include <gtest/gtest.h>
 
 #include <chrono>
 #include <thread>
@@ -19,24 +19,27 @@ namespace {
 std::vector<int> run_counts(mrkit::Schedule schedule, std::uint64_t tasks, bool slow_mother,
                             mrkit::ScheduleStats* stats_out = nullptr) {
   std::vector<std::uint64_t> ran;
-  const auto stats = mrkit::run_tasks(world(), schedule, tasks, [&](std::uint64_t t, const mrkit::Yield& yield) {
-    ran.push_back(t);
-    if (slow_mother && world().rank() == 0) {
-      // A long task on the mother: she must keep answering the workers meanwhile.
-      for (int i = 0; i < 20; ++i) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
-        yield();
-      }
-    }
-  });
+  const auto stats =
+      mrkit::run_tasks(world(), schedule, tasks, [&](std::uint64_t t, const mrkit::Yield& yield) {
+        ran.push_back(t);
+        if (slow_mother && world().rank() == 0) {
+          // A long task on the mother: she must keep answering the workers meanwhile.
+          for (int i = 0; i < 20; ++i) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+            yield();
+          }
+        }
+      });
   if (stats_out != nullptr) *stats_out = stats;
   std::vector<std::vector<std::uint64_t>> all;
   boost::mpi::gather(world(), ran, all, 0);
   std::vector<int> counts(tasks, 0);
   for (const auto& r : all) {
     for (const auto t : r) {
-      if (t < tasks) ++counts[t];
-      else counts.push_back(-1);  // out of range: makes the size check fail
+      if (t < tasks)
+        ++counts[t];
+      else
+        counts.push_back(-1);  // out of range: makes the size check fail
     }
   }
   return counts;
@@ -48,8 +51,9 @@ class SchedulerTest : public ::testing::TestWithParam<mrkit::Schedule> {};
 
 TEST_P(SchedulerTest, EveryTaskRunsExactlyOnce) {
   const int p = world().size();
-  for (const std::uint64_t tasks : {std::uint64_t{0}, std::uint64_t{1}, static_cast<std::uint64_t>(p - 1),
-                                     static_cast<std::uint64_t>(p), std::uint64_t{101}}) {
+  for (const std::uint64_t tasks :
+       {std::uint64_t{0}, std::uint64_t{1}, static_cast<std::uint64_t>(p - 1),
+        static_cast<std::uint64_t>(p), std::uint64_t{101}}) {
     const auto counts = run_counts(GetParam(), tasks, false);
     bool ok = true;
     if (world().rank() == 0) {
@@ -69,7 +73,8 @@ TEST_P(SchedulerTest, StatsCountThisRanksTasks) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Schedules, SchedulerTest,
-                         ::testing::Values(mrkit::Schedule::static_blocks, mrkit::Schedule::dynamic),
+                         ::testing::Values(mrkit::Schedule::static_blocks,
+                                           mrkit::Schedule::dynamic),
                          [](const auto& p) { return std::string(mrkit::to_string(p.param)); });
 
 TEST(DynamicScheduler, WorkersGetTasksWhileTheMotherIsBusy) {
@@ -97,7 +102,8 @@ TEST(DynamicScheduler, WorkersGetTasksWhileTheMotherIsBusy) {
 
 TEST(StaticScheduler, EachRankRunsOneContiguousBlock) {
   std::vector<std::uint64_t> ran;
-  (void)mrkit::run_static(world(), 50, [&](std::uint64_t t, const mrkit::Yield&) { ran.push_back(t); });
+  (void)mrkit::run_static(world(), 50,
+                          [&](std::uint64_t t, const mrkit::Yield&) { ran.push_back(t); });
   bool contiguous = true;
   for (std::size_t i = 1; i < ran.size(); ++i) contiguous = contiguous && ran[i] == ran[i - 1] + 1;
   EXPECT_TRUE(all_ranks(contiguous));

@@ -4,8 +4,8 @@
 #include <mrkit/tokenizer.hpp>
 #include <mrkit/word_count.hpp>
 
-#include <boost/mpi/collectives.hpp>
 #include <gtest/gtest.h>
+#include <boost/mpi/collectives.hpp>
 
 #include <filesystem>
 #include <fstream>
@@ -29,20 +29,39 @@ const Corpus& corpus() {
     Corpus out;
     out.dir = mrkit::testing::shared_temp_dir();
     std::mt19937_64 rng(11);
-    const std::vector<std::string> vocab = {"the", "The", "of", "MPI", "mpi", "caf\xc3\xa9", "a\xc2\xa0" "b", std::string("nul\0x", 5), "rank", "mother"};
+    const std::vector<std::string> vocab = {"the",
+                                            "The",
+                                            "of",
+                                            "MPI",
+                                            "mpi",
+                                            "caf\xc3\xa9",
+                                            "a\xc2\xa0"
+                                            "b",
+                                            std::string("nul\0x", 5),
+                                            "rank",
+                                            "mother"};
     auto zipf = [&](std::size_t words) {
       std::string s;
       for (std::size_t i = 0; i < words; ++i) {
-        const std::size_t k = std::min<std::size_t>(vocab.size() - 1, static_cast<std::size_t>(rng() % 64 == 0 ? rng() % vocab.size() : (rng() % 4)));
+        const std::size_t k = std::min<std::size_t>(
+            vocab.size() - 1,
+            static_cast<std::size_t>(rng() % 64 == 0 ? rng() % vocab.size() : (rng() % 4)));
         s += vocab[k];
         s += (i % 13 == 12) ? "\r\n" : (i % 7 == 6 ? "\t" : " ");
       }
       return s;
     };
-    out.texts = {"", "one", zipf(50000), "  \n\t ", std::string(70000, 'W') + " end", zipf(3000) + "tail-no-newline", zipf(20)};
+    out.texts = {"",
+                 "one",
+                 zipf(50000),
+                 "  \n\t ",
+                 std::string(70000, 'W') + " end",
+                 zipf(3000) + "tail-no-newline",
+                 zipf(20)};
     if (world().rank() == 0) {
       for (std::size_t i = 0; i < out.texts.size(); ++i) {
-        std::ofstream(fs::path(out.dir) / ("f" + std::to_string(i)), std::ios::binary) << out.texts[i];
+        std::ofstream(fs::path(out.dir) / ("f" + std::to_string(i)), std::ios::binary)
+            << out.texts[i];
       }
     }
     world().barrier();
@@ -90,23 +109,29 @@ TEST_P(WordCountTest, MatchesTheSerialReference) {
         mrkit::for_each_word(corpus().texts[i], [&](std::string_view) { ++n; });
         if (r.words_per_file.at(i) != n) {
           ok = false;
-          why += "file " + std::to_string(i) + ": " + std::to_string(r.words_per_file[i]) + " vs " + std::to_string(n) + "; ";
+          why += "file " + std::to_string(i) + ": " + std::to_string(r.words_per_file[i]) + " vs " +
+                 std::to_string(n) + "; ";
         }
         total += n;
       }
-      ok = ok && r.total_words == total && r.distinct_words == ref.size() && r.top.size() == ref.size();
+      ok = ok && r.total_words == total && r.distinct_words == ref.size() &&
+           r.top.size() == ref.size();
       for (const auto& w : r.top) ok = ok && ref.count(w.word) == 1 && ref.at(w.word) == w.count;
-      if (r.ranks != world().size() || r.rank_stats.size() != static_cast<std::size_t>(world().size())) ok = false;
+      if (r.ranks != world().size() ||
+          r.rank_stats.size() != static_cast<std::size_t>(world().size()))
+        ok = false;
     }
     ASSERT_TRUE(all_ranks(ok)) << why << " fold=" << fold;
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Settings, WordCountTest,
-    ::testing::Values(Setting{mrkit::Schedule::static_blocks, 0, 1 << 20}, Setting{mrkit::Schedule::dynamic, 0, 1 << 20},
-                      Setting{mrkit::Schedule::static_blocks, 1, 5}, Setting{mrkit::Schedule::dynamic, 7, 3},
-                      Setting{mrkit::Schedule::dynamic, 4096, 1000}, Setting{mrkit::Schedule::static_blocks, 65536, 4096}));
+INSTANTIATE_TEST_SUITE_P(Settings, WordCountTest,
+                         ::testing::Values(Setting{mrkit::Schedule::static_blocks, 0, 1 << 20},
+                                           Setting{mrkit::Schedule::dynamic, 0, 1 << 20},
+                                           Setting{mrkit::Schedule::static_blocks, 1, 5},
+                                           Setting{mrkit::Schedule::dynamic, 7, 3},
+                                           Setting{mrkit::Schedule::dynamic, 4096, 1000},
+                                           Setting{mrkit::Schedule::static_blocks, 65536, 4096}));
 
 TEST(WordCount, TopKWithoutFrequenciesIsEmptyAndCountsStillRight) {
   mrkit::WordCountOptions opt;

@@ -1,9 +1,9 @@
 // GoogleTest main for MPI tests: every rank runs every test; rank 0 prints as usual, other
 // ranks print only their failures, prefixed with their rank; all ranks then agree on the
 // verdict so mpiexec exits non-zero if any rank failed.
+#include <gtest/gtest.h>
 #include <boost/mpi/collectives.hpp>
 #include <boost/mpi/environment.hpp>
-#include <gtest/gtest.h>
 
 #include <cstdio>
 

@@ -46,8 +46,9 @@ TEST_F(InputFilesTest, WalksDirectoriesRecursivelyInBytewiseOrder) {
   write("a.txt", "");
   write("b/sub/deep.txt", "deep");
   const auto listing = mrkit::list_input_files({root_});
-  const std::vector<std::string> expected = {root_ + "/B/x.txt", root_ + "/a.txt", root_ + "/b/a.txt",
-                                             root_ + "/b/sub/deep.txt", root_ + "/b/z.txt"};
+  const std::vector<std::string> expected = {root_ + "/B/x.txt", root_ + "/a.txt",
+                                             root_ + "/b/a.txt", root_ + "/b/sub/deep.txt",
+                                             root_ + "/b/z.txt"};
   EXPECT_EQ(paths_of(listing), expected);
   EXPECT_EQ(listing.files[0].size, 3U);
   EXPECT_EQ(listing.files[1].size, 0U);
@@ -84,7 +85,8 @@ TEST_F(InputFilesTest, DoesNotFollowDirectoryLinksSoLoopsEnd) {
   fs::create_directory_symlink(root_ + "/d", root_ + "/d/loop");
   fs::create_symlink(root_ + "/d/file", root_ + "/d/link-to-file");
   const auto listing = mrkit::list_input_files({root_ + "/d"});
-  EXPECT_EQ(paths_of(listing), (std::vector<std::string>{root_ + "/d/file", root_ + "/d/link-to-file"}));
+  EXPECT_EQ(paths_of(listing),
+            (std::vector<std::string>{root_ + "/d/file", root_ + "/d/link-to-file"}));
 }
 
 TEST_F(InputFilesTest, BadPathsAreInputErrorsNamingThePath) {

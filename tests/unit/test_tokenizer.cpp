@@ -9,7 +9,9 @@
 namespace {
 
 // Python's bytes.split() separators, written out independently of the implementation.
-bool python_space(int c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == 0x0b || c == 0x0c; }
+bool python_space(int c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == 0x0b || c == 0x0c;
+}
 
 std::vector<std::string> reference_split(const std::string& s) {
   std::vector<std::string> words;
@@ -45,7 +47,9 @@ TEST(Tokenizer, SpaceClassMatchesPythonBytesSplit) {
 }
 
 TEST(Tokenizer, NonAsciiSpacesAndControlsArePartOfWords) {
-  const std::string nbsp = "a\xc2\xa0" "b";  // U+00A0 is not a separator for bytes.split()
+  const std::string nbsp =
+      "a\xc2\xa0"
+      "b";  // U+00A0 is not a separator for bytes.split()
   EXPECT_EQ(mrkit::count_word_starts(nbsp, true), 1U);
   const std::string nul = std::string("x\0y z", 5);
   EXPECT_EQ(mrkit::count_word_starts(nul, true), 2U);

@@ -9,7 +9,9 @@
 
 namespace {
 
-std::string word_of(std::uint64_t i) { return "w" + std::to_string(i * 2654435761ULL % 100000); }
+std::string word_of(std::uint64_t i) {
+  return "w" + std::to_string(i * 2654435761ULL % 100000);
+}
 
 }  // namespace
 
@@ -36,7 +38,8 @@ TEST(WordCounts, MatchesAnOrderedMapReference) {
 
 TEST(WordCounts, EncodeMergeRoundTripAndPartitions) {
   mrkit::WordCounts a;
-  for (int i = 0; i < 5000; ++i) a.add(word_of(static_cast<std::uint64_t>(i % 777)), 1 + static_cast<std::uint64_t>(i % 3));
+  for (int i = 0; i < 5000; ++i)
+    a.add(word_of(static_cast<std::uint64_t>(i % 777)), 1 + static_cast<std::uint64_t>(i % 3));
   mrkit::WordCounts b;
   b.merge_encoded(a.encode());
   EXPECT_EQ(b.to_vector().size(), a.size());
@@ -69,12 +72,12 @@ TEST(WordCounts, MalformedBufferIsRejected) {
 }
 
 TEST(WordCounts, TopKOrdersByCountThenBytes) {
-  std::vector<mrkit::WordCount> words = {
-      {"b", 5}, {"a", 5}, {"\xc3\xa9", 9}, {"Z", 5}, {"c", 1}, {"aa", 7}};
+  std::vector<mrkit::WordCount> words = {{"b", 5}, {"a", 5}, {"\xc3\xa9", 9},
+                                         {"Z", 5}, {"c", 1}, {"aa", 7}};
   auto all = words;
   mrkit::keep_top_k(all, 0);
-  const std::vector<mrkit::WordCount> expected = {
-      {"\xc3\xa9", 9}, {"aa", 7}, {"Z", 5}, {"a", 5}, {"b", 5}, {"c", 1}};
+  const std::vector<mrkit::WordCount> expected = {{"\xc3\xa9", 9}, {"aa", 7}, {"Z", 5},
+                                                  {"a", 5},        {"b", 5},  {"c", 1}};
   EXPECT_EQ(all, expected);
   auto three = words;
   mrkit::keep_top_k(three, 3);

@@ -54,8 +54,8 @@ std::uint64_t total(const std::map<std::string, std::uint64_t>& m) {
 
 // Scans `data` cut at the given points, returns (words counted, merged table).
 std::pair<std::uint64_t, mrkit::WordCounts> scan_cut(const std::string& data,
-                                                      const std::vector<std::uint64_t>& cuts,
-                                                      std::size_t buffer, bool table, bool fold) {
+                                                     const std::vector<std::uint64_t>& cuts,
+                                                     std::size_t buffer, bool table, bool fold) {
   mrkit::ScanOptions opt;
   opt.buffer_bytes = buffer;
   opt.ignore_case = fold;
@@ -135,7 +135,9 @@ TEST(WordScan, EdgeCaseFiles) {
       {"windows\r\nline ends\r\n", 3},
       {std::string("nul\0inside word\0", 17), 2},
       {"caf\xc3\xa9 na\xc3\xafve \xc3\xa9t\xc3\xa9\n", 3},
-      {"a\xc2\xa0" "b c", 2},  // no-break space joins
+      {"a\xc2\xa0"
+       "b c",
+       2},  // no-break space joins
       {"\v\fx\vy\f", 2},
   };
   for (const auto& [text, expected] : cases) {

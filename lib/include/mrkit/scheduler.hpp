@@ -23,9 +23,9 @@ using Yield = std::function<void()>;
 using TaskFunction = std::function<void(std::uint64_t task, const Yield& yield)>;
 
 struct ScheduleStats {
-  std::uint64_t tasks = 0;        // tasks this rank ran
-  double work_seconds = 0;        // inside task functions
-  double wait_seconds = 0;        // waiting for the next task or for the end
+  std::uint64_t tasks = 0;  // tasks this rank ran
+  double work_seconds = 0;  // inside task functions
+  double wait_seconds = 0;  // waiting for the next task or for the end
 };
 
 [[nodiscard]] ScheduleStats run_static(const boost::mpi::communicator& comm, std::uint64_t tasks,

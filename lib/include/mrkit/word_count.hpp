@@ -37,7 +37,7 @@ struct RankStats {
 
   template <class Archive>
   void serialize(Archive& ar, unsigned /*version*/) {
-    ar & rank & host & tasks & bytes & scan_seconds & wait_seconds & merge_seconds & table_bytes;
+    ar& rank& host& tasks& bytes& scan_seconds& wait_seconds& merge_seconds& table_bytes;
   }
 };
 
