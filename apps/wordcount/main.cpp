@@ -78,8 +78,8 @@ std::string render(const mrkit::WordCountResult& r, mrkit::OutputFormat format, 
 }
 
 void print_stats(const mrkit::WordCountResult& r) {
-  fmt::print(stderr, "{}: {} ranks, {} tasks of {} bytes, {:.3f} s\n", program, r.ranks, r.tasks,
-             r.split_bytes, r.seconds);
+  fmt::print(stderr, "{}: {} rank{}, {} task{} of {} bytes, {:.3f} s\n", program, r.ranks,
+             r.ranks == 1 ? "" : "s", r.tasks, r.tasks == 1 ? "" : "s", r.split_bytes, r.seconds);
   fmt::print(stderr, "{:>5} {:>16} {:>6} {:>14} {:>9} {:>9} {:>9} {:>12}\n", "rank", "host",
              "tasks", "bytes", "scan_s", "wait_s", "merge_s", "table_bytes");
   for (const auto& s : r.rank_stats) {

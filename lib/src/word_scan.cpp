@@ -122,10 +122,12 @@ ScanResult scan_words(const ReadAt& read_at, std::uint64_t file_size, IndexRange
 
   if (tab && tab->in_owned_word()) {
     // Read ahead to the end of the last word we own, up to the end of the file.
+    // Words are short: start small and double, so finishing one word costs little I/O.
     bool ended = false;
+    std::size_t step = 256;
     while (!ended && pos < file_size) {
-      const auto want =
-          static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size(), file_size - pos));
+      step = std::min(step * 2, buffer.size());
+      const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(step, file_size - pos));
       const std::size_t got = read_at(pos, {buffer.data(), want});
       if (got == 0) break;
       std::span<char> chunk(buffer.data(), got);
