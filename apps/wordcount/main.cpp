@@ -112,7 +112,7 @@ int wordcount(mrkit::Runtime& rt, int argc, char** argv) {
       ->check(mrkit::whole_number(0));
   app.add_flag("-i,--ignore-case", opt.ignore_case, "Fold ASCII letters to lower case for --top");
   app.add_option("--schedule", schedule, "How tasks reach ranks: static or dynamic")
-      ->check(CLI::IsMember({"static", "dynamic"}))
+      ->check(mrkit::one_of({"static", "dynamic"}))
       ->default_str("dynamic");
   app.add_option("--split-bytes", split,
                  "Bytes per task (default: about 16 tasks per rank, 1 MiB to 64 MiB)")

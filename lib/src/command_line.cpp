@@ -8,7 +8,6 @@
 #include <charconv>
 #include <cstdio>
 #include <iostream>
-#include <map>
 #include <sstream>
 
 namespace mrkit {
@@ -35,18 +34,34 @@ CLI::Validator whole_number(std::uint64_t min, std::uint64_t max) {
       what);
 }
 
+CLI::Validator one_of(const std::vector<std::string>& names) {
+  std::string list;
+  for (const auto& n : names) list += (list.empty() ? "" : "|") + n;
+  return CLI::Validator(
+      [names, list](const std::string& text) -> std::string {
+        for (const auto& n : names) {
+          if (text == n) return {};
+        }
+        return "expected one of " + list + ", got '" + text + "'";
+      },
+      list);
+}
+
 void add_output_options(CLI::App& app, OutputOptions& out, std::string_view formats) {
   app.set_version_flag("--version", version_string(), "Print the mrkit version and exit");
-  std::map<std::string, OutputFormat> names;
+  std::vector<std::string> names;
   std::stringstream list{std::string(formats)};
-  for (std::string name; std::getline(list, name, '|');) {
-    if (name == "text") names[name] = OutputFormat::text;
-    if (name == "tsv") names[name] = OutputFormat::tsv;
-    if (name == "json") names[name] = OutputFormat::json;
-  }
-  app.add_option("--format", out.format, "Output format: " + std::string(formats))
-      ->transform(CLI::CheckedTransformer(names, CLI::ignore_case))
-      ->default_str("text");
+  for (std::string name; std::getline(list, name, '|');) names.push_back(name);
+  app.add_option_function<std::string>(
+         "--format",
+         [&out](const std::string& name) {
+           out.format = name == "json"  ? OutputFormat::json
+                        : name == "tsv" ? OutputFormat::tsv
+                                        : OutputFormat::text;
+         },
+         "Output format: " + std::string(formats) + " (default: text)")
+      ->check(one_of(names))
+      ->type_name("FORMAT");
   app.add_option("-o,--output", out.output_path,
                  "Write the result to FILE (atomically) instead of standard output")
       ->type_name("FILE");
@@ -75,7 +90,7 @@ std::optional<int> parse_command_line(CLI::App& app, int argc, char** argv,
 }
 
 void emit(const OutputOptions& out, std::string_view content) {
-  if (out.output_path.empty()) {
+  if (out.output_path.empty() || out.output_path == "-" || out.output_path == "/dev/stdout") {
     std::fwrite(content.data(), 1, content.size(), stdout);
     std::fflush(stdout);
     return;

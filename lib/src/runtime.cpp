@@ -39,7 +39,10 @@ void abort_job(std::string_view program, std::string_view message, ExitCode code
   std::fflush(stdout);
   fmt::print(stderr, "{}: error on rank {} ({}): {}\n", program, rank, Runtime::host(), message);
   std::fflush(stderr);
-  if (initialized != 0) MPI_Abort(MPI_COMM_WORLD, static_cast<int>(code));
+  int size = 1;
+  if (initialized != 0) MPI_Comm_size(MPI_COMM_WORLD, &size);
+  // Alone there is nobody to stop: skip MPI_Abort and its multi-line banner.
+  if (initialized != 0 && size > 1) MPI_Abort(MPI_COMM_WORLD, static_cast<int>(code));
   std::_Exit(static_cast<int>(code));
 }
 

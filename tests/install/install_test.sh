@@ -18,8 +18,8 @@ echo "find_package: $out"
 
 pc_dir=$(dirname "$(find "$work/prefix" -name mrkit.pc | head -1)")
 flags=$(PKG_CONFIG_PATH=$pc_dir pkg-config --cflags --libs mrkit)
-# shellcheck disable=SC2086
-g++ -o "$work/consumer-pc" "$here/consumer/main.cpp" $flags -Wl,-rpath,"$work/prefix/lib"
+# CXXFLAGS/LDFLAGS: a sanitizer build passes its flags on. shellcheck disable=SC2086
+g++ ${CXXFLAGS:-} ${LDFLAGS:-} -o "$work/consumer-pc" "$here/consumer/main.cpp" $flags -Wl,-rpath,"$work/prefix/lib"
 out=$("$mpiexec" -n 2 "$work/consumer-pc")
 echo "pkg-config: $out"
 [[ $out == "mrkit "*" sum 500500" ]]

@@ -49,3 +49,23 @@ TEST(AtomicFile, FailureNamesThePathAndCreatesNothing) {
   }
   EXPECT_FALSE(fs::exists(target));
 }
+
+TEST(AtomicFile, WritesThroughSymbolicLinksAndKeepsThem) {
+  std::string pattern = (fs::temp_directory_path() / "mrkit-atomic-XXXXXX").string();
+  ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
+  const fs::path dir(pattern);
+  fs::create_symlink("target.txt", dir / "link.txt");  // dangling and relative
+  mrkit::write_file_atomically((dir / "link.txt").string(), "through\n");
+  EXPECT_TRUE(fs::is_symlink(dir / "link.txt"));
+  EXPECT_EQ(read(dir / "target.txt"), "through\n");
+  mrkit::write_file_atomically((dir / "link.txt").string(), "again\n");
+  EXPECT_TRUE(fs::is_symlink(dir / "link.txt"));
+  EXPECT_EQ(read(dir / "target.txt"), "again\n");
+  fs::remove_all(dir);
+}
+
+TEST(AtomicFile, StreamsAreWrittenStraightIn) {
+  mrkit::write_file_atomically("/dev/null", "discarded\n");
+  EXPECT_TRUE(fs::is_character_file("/dev/null"));
+  EXPECT_THROW(mrkit::write_file_atomically("/tmp", "x"), std::runtime_error);
+}

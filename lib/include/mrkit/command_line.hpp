@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace mrkit {
 
@@ -25,6 +26,8 @@ struct OutputOptions {
 // Validators with plain messages: "--top: expected a whole number >= 0, got 'x'".
 // `max` bounds the value (e.g. 2^32-1 for a 32-bit seed).
 [[nodiscard]] CLI::Validator whole_number(std::uint64_t min, std::uint64_t max = UINT64_MAX);
+// "--schedule: expected one of static|dynamic, got 'x'".
+[[nodiscard]] CLI::Validator one_of(const std::vector<std::string>& names);
 
 // Adds --version, --format (restricted to `formats`, e.g. "text|json") and -o/--output.
 void add_output_options(CLI::App& app, OutputOptions& out, std::string_view formats = "text|json");
@@ -35,7 +38,8 @@ void add_output_options(CLI::App& app, OutputOptions& out, std::string_view form
 [[nodiscard]] std::optional<int> parse_command_line(CLI::App& app, int argc, char** argv,
                                                     const Runtime& runtime);
 
-// Writes the program's result to standard output or, atomically, to the -o file (mother only).
+// Writes the program's result to standard output (no -o, "-o -" or "-o /dev/stdout") or,
+// atomically, to the -o file (mother only).
 void emit(const OutputOptions& out, std::string_view content);
 
 }  // namespace mrkit
