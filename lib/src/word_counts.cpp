@@ -12,6 +12,66 @@ namespace {
 
 constexpr std::size_t initial_slots = 1024;
 
+std::uint64_t load8(const char* p) {
+  std::uint64_t v;
+  std::memcpy(&v, p, 8);
+  return v;
+}
+
+std::uint32_t load4(const char* p) {
+  std::uint32_t v;
+  std::memcpy(&v, p, 4);
+  return v;
+}
+
+// Most words are short: equal lengths are compared with a few overlapping loads inside the
+// two keys (never past them), where a call to memcmp would cost more than the comparison.
+bool same_bytes(const char* a, const char* b, std::size_t n) {
+  if (n >= 8) {
+    for (std::size_t i = 0; i + 8 <= n; i += 8) {
+      if (load8(a + i) != load8(b + i)) return false;
+    }
+    return load8(a + n - 8) == load8(b + n - 8);
+  }
+  if (n >= 4) return load4(a) == load4(b) && load4(a + n - 4) == load4(b + n - 4);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (a[i] != b[i]) return false;
+  }
+  return true;
+}
+
+// 64x64 -> 128-bit multiply, folded: the mixing step of wyhash.
+__extension__ typedef unsigned __int128 uint128;  // GCC and Clang on 64-bit targets
+
+std::uint64_t mix(std::uint64_t a, std::uint64_t b) {
+  const uint128 r = static_cast<uint128>(a) * b;
+  return static_cast<std::uint64_t>(r) ^ static_cast<std::uint64_t>(r >> 64);
+}
+
+// Words of up to 16 bytes (nearly all) are hashed inline from two overlapping loads with
+// wyhash's mixing; longer ones by XXH3. Both are fixed functions of the bytes, so every rank
+// computes the same hash for the same word.
+std::uint64_t word_hash(const char* p, std::size_t n) {
+  if (n > 16) return XXH3_64bits(p, n);
+  std::uint64_t a = 0;
+  std::uint64_t b = 0;
+  if (n >= 8) {
+    a = load8(p);
+    b = load8(p + n - 8);
+  } else if (n >= 4) {
+    a = load4(p);
+    b = load4(p + n - 4);
+  } else if (n > 0) {
+    a = (static_cast<std::uint64_t>(static_cast<unsigned char>(p[0])) << 16) |
+        (static_cast<std::uint64_t>(static_cast<unsigned char>(p[n >> 1])) << 8) |
+        static_cast<unsigned char>(p[n - 1]);
+  }
+  constexpr std::uint64_t k0 = 0xa0761d6478bd642fULL;
+  constexpr std::uint64_t k1 = 0xe7037ed1a0b428dbULL;
+  constexpr std::uint64_t k2 = 0x8ebc6af09c88c6e3ULL;
+  return mix(mix(a ^ k1, b ^ k2 ^ n) ^ k0, n ^ k1);
+}
+
 void put_u64(std::string& out, std::uint64_t v) {
   char bytes[8];
   std::memcpy(bytes, &v, 8);
@@ -50,11 +110,11 @@ void keep_top_k(std::vector<WordCount>& words, std::uint64_t k) {
 }
 
 std::uint64_t WordCounts::hash(std::string_view word) noexcept {
-  return XXH3_64bits(word.data(), word.size());
+  return word_hash(word.data(), word.size());
 }
 
 void WordCounts::add(std::string_view word, std::uint64_t count) {
-  add_hashed(word, hash(word), count);
+  add_hashed(word, word_hash(word.data(), word.size()), count);
 }
 
 void WordCounts::add_hashed(std::string_view word, std::uint64_t h, std::uint64_t count) {
@@ -73,7 +133,7 @@ void WordCounts::add_hashed(std::string_view word, std::uint64_t h, std::uint64_
       break;
     }
     if (s.hash == h && s.length == word.size() &&
-        std::memcmp(arena_.data() + s.offset, word.data(), word.size()) == 0) {
+        same_bytes(arena_.data() + s.offset, word.data(), word.size())) {
       s.count += count;
       break;
     }
@@ -95,13 +155,13 @@ void WordCounts::grow() {
 
 std::uint64_t WordCounts::count(std::string_view word) const noexcept {
   if (slots_.empty()) return 0;
-  const std::uint64_t h = hash(word);
+  const std::uint64_t h = word_hash(word.data(), word.size());
   const std::size_t mask = slots_.size() - 1;
   for (std::size_t i = h & mask;; i = (i + 1) & mask) {
     const Slot& s = slots_[i];
     if (s.count == 0) return 0;
     if (s.hash == h && s.length == word.size() &&
-        std::memcmp(arena_.data() + s.offset, word.data(), word.size()) == 0) {
+        same_bytes(arena_.data() + s.offset, word.data(), word.size())) {
       return s.count;
     }
   }
