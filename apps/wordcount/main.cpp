@@ -2,6 +2,7 @@
 // byte ranges; every rank counts the words that begin in its ranges; the mother sums them,
 // per file and in total, and optionally ranks the most frequent words.
 #include <mrkit/command_line.hpp>
+#include <mrkit/progress_meter.hpp>
 #include <mrkit/runtime.hpp>
 #include <mrkit/word_count.hpp>
 
@@ -119,6 +120,9 @@ int wordcount(mrkit::Runtime& rt, int argc, char** argv) {
       ->type_name("B")
       ->check(mrkit::whole_number(1));
   app.add_flag("--stats", stats, "Print per-rank tasks, bytes and seconds on standard error");
+  bool progress = false;
+  app.add_flag("--progress", progress,
+               "Show progress on standard error (default: only when it is a terminal)");
   mrkit::add_output_options(app, out, "text|tsv|json");
 
   if (auto code = mrkit::parse_command_line(app, argc, argv, rt)) return *code;
@@ -128,7 +132,11 @@ int wordcount(mrkit::Runtime& rt, int argc, char** argv) {
   opt.frequencies = app.count("--top") > 0;
   opt.top = top;
 
+  mrkit::ProgressMeter meter(
+      program, "tasks", rt.is_mother() && (progress || mrkit::ProgressMeter::stderr_is_terminal()));
+  opt.progress = [&meter](std::uint64_t done, std::uint64_t total) { meter.update(done, total); };
   const mrkit::WordCountResult result = mrkit::count_words(rt.world(), paths, opt);
+  meter.finish();
   if (!rt.is_mother()) return 0;
   for (const auto& w : result.warnings) fmt::print(stderr, "{}: warning: {}\n", program, w);
   mrkit::emit(out, render(result, out.format, opt.frequencies));

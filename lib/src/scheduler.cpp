@@ -5,6 +5,7 @@
 
 #include <mpi.h>
 
+#include <algorithm>
 #include <chrono>
 #include <limits>
 #include <stdexcept>
@@ -28,7 +29,8 @@ void check(int rc, const char* what) {
 // The mother's side of the queue.
 class Mother {
  public:
-  Mother(MPI_Comm comm, std::uint64_t tasks) : comm_(comm), tasks_(tasks) {
+  Mother(MPI_Comm comm, std::uint64_t tasks, const Progress& progress)
+      : comm_(comm), tasks_(tasks), progress_(progress) {
     MPI_Comm_size(comm_, &workers_);
     --workers_;
   }
@@ -45,7 +47,11 @@ class Mother {
   }
 
   // Takes the next task for the mother herself, or no_more_tasks.
-  std::uint64_t take() { return next_ < tasks_ ? next_++ : no_more_tasks; }
+  std::uint64_t take() {
+    if (next_ >= tasks_) return no_more_tasks;
+    if (progress_) progress_(next_ + 1, tasks_);
+    return next_++;
+  }
 
   // After the last task: tells every worker to stop as it asks.
   void finish() {
@@ -67,6 +73,7 @@ class Mother {
 
   MPI_Comm comm_;
   std::uint64_t tasks_;
+  const Progress& progress_;
   std::uint64_t next_ = 0;
   int workers_ = 0;
   int stopped_ = 0;
@@ -79,12 +86,19 @@ std::string_view to_string(Schedule s) noexcept {
 }
 
 ScheduleStats run_static(const boost::mpi::communicator& comm, std::uint64_t tasks,
-                         const TaskFunction& work) {
+                         const TaskFunction& work, const Progress& progress) {
   ScheduleStats stats;
   const IndexRange mine = block_range(tasks, comm.size(), comm.rank());
   const Yield nothing = [] {};
   const auto start = Clock::now();
+  const bool report = progress && comm.rank() == mother_rank;
   for (std::uint64_t t = mine.begin; t < mine.end; ++t) {
+    if (report) {
+      const double share =
+          static_cast<double>(t - mine.begin + 1) / static_cast<double>(mine.size());
+      progress(std::min(tasks, static_cast<std::uint64_t>(share * static_cast<double>(tasks))),
+               tasks);
+    }
     work(t, nothing);
     ++stats.tasks;
   }
@@ -93,12 +107,12 @@ ScheduleStats run_static(const boost::mpi::communicator& comm, std::uint64_t tas
 }
 
 ScheduleStats run_dynamic(const boost::mpi::communicator& world, std::uint64_t tasks,
-                          const TaskFunction& work) {
+                          const TaskFunction& work, const Progress& progress) {
   ScheduleStats stats;
   // A private communicator: the queue's messages never meet the caller's.
   const boost::mpi::communicator comm(world, boost::mpi::comm_duplicate);
   if (comm.rank() == mother_rank) {
-    Mother mother(comm, tasks);
+    Mother mother(comm, tasks, progress);
     const Yield serve = [&mother] { mother.serve_waiting(); };
     for (std::uint64_t t = mother.take(); t != no_more_tasks; t = mother.take()) {
       mother.serve_waiting();
@@ -142,9 +156,9 @@ ScheduleStats run_dynamic(const boost::mpi::communicator& world, std::uint64_t t
 }
 
 ScheduleStats run_tasks(const boost::mpi::communicator& comm, Schedule schedule,
-                        std::uint64_t tasks, const TaskFunction& work) {
-  return schedule == Schedule::dynamic ? run_dynamic(comm, tasks, work)
-                                       : run_static(comm, tasks, work);
+                        std::uint64_t tasks, const TaskFunction& work, const Progress& progress) {
+  return schedule == Schedule::dynamic ? run_dynamic(comm, tasks, work, progress)
+                                       : run_static(comm, tasks, work, progress);
 }
 
 }  // namespace mrkit

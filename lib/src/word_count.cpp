@@ -127,8 +127,9 @@ WordCountResult count_words(const boost::mpi::communicator& comm,
   std::vector<char> buffer;
   OpenFile open_file;
 
-  const ScheduleStats sched =
-      run_tasks(comm, options.schedule, tasks.size(), [&](std::uint64_t task, const Yield& yield) {
+  const ScheduleStats sched = run_tasks(
+      comm, options.schedule, tasks.size(),
+      [&](std::uint64_t task, const Yield& yield) {
         for (const FilePiece& piece : space.pieces(tasks[task])) {
           const InputFile& file = result.files[piece.file];
           const ReadAt reader = pread_reader(open_file.get(piece.file, file.path), file.path);
@@ -137,7 +138,8 @@ WordCountResult count_words(const boost::mpi::communicator& comm,
           result.words_per_file[piece.file] += r.words;
           stats.bytes += r.bytes_read;
         }
-      });
+      },
+      options.progress);
   stats.tasks = sched.tasks;
   stats.scan_seconds = sched.work_seconds;
   stats.wait_seconds = sched.wait_seconds;

@@ -21,6 +21,9 @@ enum class Schedule { static_blocks, dynamic };
 // Long tasks call it often (every millisecond or so); it is cheap and may be ignored.
 using Yield = std::function<void()>;
 using TaskFunction = std::function<void(std::uint64_t task, const Yield& yield)>;
+// Called on the mother as tasks start: an estimate of how many of `total` are under way or done
+// (dynamic: handed out so far; static: the mother's own share, scaled to the whole).
+using Progress = std::function<void(std::uint64_t done, std::uint64_t total)>;
 
 struct ScheduleStats {
   std::uint64_t tasks = 0;  // tasks this rank ran
@@ -29,10 +32,11 @@ struct ScheduleStats {
 };
 
 [[nodiscard]] ScheduleStats run_static(const boost::mpi::communicator& comm, std::uint64_t tasks,
-                                       const TaskFunction& work);
+                                       const TaskFunction& work, const Progress& progress = {});
 [[nodiscard]] ScheduleStats run_dynamic(const boost::mpi::communicator& comm, std::uint64_t tasks,
-                                        const TaskFunction& work);
+                                        const TaskFunction& work, const Progress& progress = {});
 [[nodiscard]] ScheduleStats run_tasks(const boost::mpi::communicator& comm, Schedule schedule,
-                                      std::uint64_t tasks, const TaskFunction& work);
+                                      std::uint64_t tasks, const TaskFunction& work,
+                                      const Progress& progress = {});
 
 }  // namespace mrkit

@@ -23,6 +23,7 @@ struct WordCountOptions {
   bool ignore_case = false;       // fold ASCII letters before tabulating
   std::uint64_t top = 0;          // with frequencies: keep the top N (0: all)
   std::size_t buffer_bytes = std::size_t{1} << 20;
+  Progress progress;  // optional, called on the mother as tasks start (see scheduler.hpp)
 };
 
 struct RankStats {

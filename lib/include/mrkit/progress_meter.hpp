@@ -1,0 +1,38 @@
+// A progress line for long runs, printed by the mother on stderr: on a terminal it rewrites
+// one line a few times a second; elsewhere (a log file) it prints a line every few seconds.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+namespace mrkit {
+
+class ProgressMeter {
+ public:
+  // `enabled`: print at all (e.g. --progress given, or stderr is a terminal).
+  ProgressMeter(std::string program, std::string unit, bool enabled);
+  ~ProgressMeter();
+  ProgressMeter(const ProgressMeter&) = delete;
+  ProgressMeter& operator=(const ProgressMeter&) = delete;
+
+  // `done` of `total` units; cheap to call often, prints only now and then.
+  void update(std::uint64_t done, std::uint64_t total);
+  // Ends the line (on a terminal) once the work is complete.
+  void finish();
+
+  // True when stderr is a terminal: the default for showing progress.
+  [[nodiscard]] static bool stderr_is_terminal();
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  std::string program_;
+  std::string unit_;
+  bool enabled_;
+  bool terminal_;
+  bool printed_ = false;
+  Clock::time_point start_;
+  Clock::time_point last_;
+};
+
+}  // namespace mrkit
