@@ -26,7 +26,7 @@ std::uint32_t load4(const char* p) {
 
 // Most words are short: equal lengths are compared with a few overlapping loads inside the
 // two keys (never past them), where a call to memcmp would cost more than the comparison.
-bool same_bytes(const char* a, const char* b, std::size_t n) {
+[[gnu::always_inline]] inline bool same_bytes(const char* a, const char* b, std::size_t n) {
   if (n >= 8) {
     for (std::size_t i = 0; i + 8 <= n; i += 8) {
       if (load8(a + i) != load8(b + i)) return false;
@@ -51,7 +51,7 @@ std::uint64_t mix(std::uint64_t a, std::uint64_t b) {
 // Words of up to 16 bytes (nearly all) are hashed inline from two overlapping loads with
 // wyhash's mixing; longer ones by XXH3. Both are fixed functions of the bytes, so every rank
 // computes the same hash for the same word.
-std::uint64_t word_hash(const char* p, std::size_t n) {
+[[gnu::always_inline]] inline std::uint64_t word_hash(const char* p, std::size_t n) {
   if (n > 16) return XXH3_64bits(p, n);
   std::uint64_t a = 0;
   std::uint64_t b = 0;
@@ -114,7 +114,22 @@ std::uint64_t WordCounts::hash(std::string_view word) noexcept {
 }
 
 void WordCounts::add(std::string_view word, std::uint64_t count) {
-  add_hashed(word, word_hash(word.data(), word.size()), count);
+  const std::uint64_t h = word_hash(word.data(), word.size());
+  // Fast path, the common case once the vocabulary has been seen: the word is there.
+  if (count != 0 && !slots_.empty()) {
+    Slot* const slots = slots_.data();
+    const std::size_t mask = slots_.size() - 1;
+    for (std::size_t i = h & mask; slots[i].count != 0; i = (i + 1) & mask) {
+      Slot& s = slots[i];
+      if (s.hash == h && s.length == word.size() &&
+          same_bytes(arena_.data() + s.offset, word.data(), word.size())) {
+        s.count += count;
+        total_ += count;
+        return;
+      }
+    }
+  }
+  add_hashed(word, h, count);
 }
 
 void WordCounts::add_hashed(std::string_view word, std::uint64_t h, std::uint64_t count) {

@@ -40,18 +40,13 @@ class Tabulator {
       ++added;
       i = j;
     }
-    for (;;) {
-      while (i < n && is_space(c[i])) ++i;
-      if (i == n) break;
-      const std::size_t start = i;
-      while (i < n && !is_space(c[i])) ++i;
-      if (i == n) {
-        carry_.assign(c.data() + start, n - start);
-        break;
-      }
-      table_.add(c.substr(start, i - start));
+    // Here c[i] is white space (or i == n): the rest starts after a space.
+    const std::string_view rest = c.substr(i);
+    const std::size_t open = for_each_complete_word(rest, [&](std::size_t at, std::size_t len) {
+      table_.add(rest.substr(at, len));
       ++added;
-    }
+    });
+    if (open < rest.size()) carry_.assign(rest.substr(open));
     return added;
   }
 
