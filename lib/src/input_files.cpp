@@ -2,6 +2,7 @@
 
 #include "mrkit/runtime.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -9,13 +10,11 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <filesystem>
+#include <memory>
 #include <system_error>
 
 namespace mrkit {
 namespace {
-
-namespace fs = std::filesystem;
 
 std::string kind_of(mode_t mode) {
   if (S_ISFIFO(mode)) return "a FIFO";
@@ -34,37 +33,71 @@ void check_readable(const std::string& path) {
   ::close(fd);
 }
 
-void walk_directory(const std::string& root, InputListing& out) {
-  std::vector<std::string> found;
-  std::error_code ec;
-  fs::recursive_directory_iterator it(root, fs::directory_options::none, ec);
-  if (ec) throw InputError("cannot read directory '" + root + "': " + ec.message());
-  for (; it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    if (ec) throw InputError("cannot read directory under '" + root + "': " + ec.message());
-    const std::string path = it->path().string();
+// Walks one directory level through its file descriptor: names are looked up relative to it
+// (no repeated walks of long paths), and the entry's type from readdir saves most stat calls.
+void walk_fd(int dir_fd, const std::string& dir_path, std::vector<InputFile>& found,
+             InputListing& out) {
+  DIR* dir = ::fdopendir(dir_fd);
+  if (dir == nullptr) {
+    const int err = errno;
+    ::close(dir_fd);
+    throw InputError("cannot read directory '" + dir_path + "': " + std::strerror(err));
+  }
+  // closedir also closes dir_fd, on every path out of here.
+  const std::unique_ptr<DIR, int (*)(DIR*)> guard(dir, ::closedir);
+  for (;;) {
+    errno = 0;
+    const dirent* entry = ::readdir(dir);
+    if (entry == nullptr) {
+      if (errno != 0) {
+        throw InputError("cannot read directory '" + dir_path + "': " + std::strerror(errno));
+      }
+      break;
+    }
+    const std::string_view name(entry->d_name);
+    if (name == "." || name == "..") continue;
+    std::string path = dir_path;
+    if (path.empty() || path.back() != '/') path += '/';
+    path += name;
+    if (entry->d_type == DT_DIR) {
+      const int sub =
+          ::openat(dir_fd, entry->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      if (sub < 0)
+        throw InputError("cannot read directory '" + path + "': " + std::strerror(errno));
+      walk_fd(sub, path, found, out);
+      continue;
+    }
     struct stat st {};
-    if (::stat(path.c_str(), &st) != 0) {
+    if (::fstatat(dir_fd, entry->d_name, &st, 0) != 0) {  // follows links to files
       out.warnings.push_back("skipping '" + path + "': " + std::strerror(errno));
       continue;
     }
-    if (S_ISDIR(st.st_mode)) continue;  // real directories are entered; linked ones are not
+    if (S_ISDIR(st.st_mode)) {
+      if (entry->d_type == DT_LNK) continue;  // a link to a directory: not followed, no loops
+      const int sub =
+          ::openat(dir_fd, entry->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      if (sub < 0)
+        throw InputError("cannot read directory '" + path + "': " + std::strerror(errno));
+      walk_fd(sub, path, found, out);
+      continue;
+    }
     if (!S_ISREG(st.st_mode)) {
       out.warnings.push_back("skipping '" + path + "': " + kind_of(st.st_mode));
       continue;
     }
-    found.push_back(path);
+    found.push_back({std::move(path), static_cast<std::uint64_t>(st.st_size)});
   }
-  if (ec) throw InputError("cannot read directory under '" + root + "': " + ec.message());
-  std::sort(found.begin(), found.end());
-  for (auto& path : found) {
-    struct stat st {};
-    if (::stat(path.c_str(), &st) != 0) {
-      out.warnings.push_back("skipping '" + path + "': " + std::strerror(errno));
-      continue;
-    }
-    check_readable(path);
-    out.files.push_back({std::move(path), static_cast<std::uint64_t>(st.st_size)});
-  }
+}
+
+void walk_directory(const std::string& root, InputListing& out) {
+  const int fd = ::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) throw InputError("cannot read directory '" + root + "': " + std::strerror(errno));
+  std::vector<InputFile> found;
+  walk_fd(fd, root, found, out);
+  std::sort(found.begin(), found.end(),
+            [](const InputFile& a, const InputFile& b) { return a.path < b.path; });
+  out.files.insert(out.files.end(), std::make_move_iterator(found.begin()),
+                   std::make_move_iterator(found.end()));
 }
 
 }  // namespace

@@ -58,12 +58,13 @@ class OpenFile {
   OpenFile& operator=(const OpenFile&) = delete;
   ~OpenFile() { close(); }
 
-  int get(std::size_t index, const std::string& path) {
+  int get(std::size_t index, const std::string& path, std::uint64_t size) {
     if (fd_ >= 0 && index_ == index) return fd_;
     close();
     fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd_ < 0) throw std::runtime_error("cannot open '" + path + "': " + std::strerror(errno));
-    ::posix_fadvise(fd_, 0, 0, POSIX_FADV_SEQUENTIAL);
+    // Worth a system call only for files read in many buffers.
+    if (size >= (std::uint64_t{4} << 20)) ::posix_fadvise(fd_, 0, 0, POSIX_FADV_SEQUENTIAL);
     index_ = index;
     return fd_;
   }
@@ -132,7 +133,8 @@ WordCountResult count_words(const boost::mpi::communicator& comm,
       [&](std::uint64_t task, const Yield& yield) {
         for (const FilePiece& piece : space.pieces(tasks[task])) {
           const InputFile& file = result.files[piece.file];
-          const ReadAt reader = pread_reader(open_file.get(piece.file, file.path), file.path);
+          const ReadAt reader =
+              pread_reader(open_file.get(piece.file, file.path, file.size), file.path);
           const ScanResult r = scan_words(reader, file.size, {piece.begin, piece.end}, scan,
                                           table_ptr, buffer, yield);
           result.words_per_file[piece.file] += r.words;
