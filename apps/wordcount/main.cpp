@@ -120,6 +120,10 @@ int wordcount(mrkit::Runtime& rt, int argc, char** argv) {
       ->type_name("B")
       ->check(mrkit::whole_number(1));
   app.add_flag("--stats", stats, "Print per-rank tasks, bytes and seconds on standard error");
+  app.add_option("--checkpoint", opt.checkpoint_dir,
+                 "Record finished tasks in DIR (shared by all ranks); re-running the same "
+                 "command after a crash resumes from it")
+      ->type_name("DIR");
   bool progress = false;
   app.add_flag("--progress", progress,
                "Show progress on standard error (default: only when it is a terminal)");
@@ -139,6 +143,10 @@ int wordcount(mrkit::Runtime& rt, int argc, char** argv) {
   meter.finish();
   if (!rt.is_mother()) return 0;
   for (const auto& w : result.warnings) fmt::print(stderr, "{}: warning: {}\n", program, w);
+  if (result.resumed_tasks > 0) {
+    fmt::print(stderr, "{}: resumed from checkpoint: {} of {} tasks were already done\n", program,
+               result.resumed_tasks, result.tasks);
+  }
   mrkit::emit(out, render(result, out.format, opt.frequencies));
   if (stats) print_stats(result);
   return 0;

@@ -16,6 +16,10 @@
 namespace mrkit {
 namespace {
 
+std::int64_t mtime_ns(const struct stat& st) {
+  return static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+}
+
 std::string kind_of(mode_t mode) {
   if (S_ISFIFO(mode)) return "a FIFO";
   if (S_ISSOCK(mode)) return "a socket";
@@ -85,7 +89,7 @@ void walk_fd(int dir_fd, const std::string& dir_path, std::vector<InputFile>& fo
       out.warnings.push_back("skipping '" + path + "': " + kind_of(st.st_mode));
       continue;
     }
-    found.push_back({std::move(path), static_cast<std::uint64_t>(st.st_size)});
+    found.push_back({std::move(path), static_cast<std::uint64_t>(st.st_size), mtime_ns(st)});
   }
 }
 
@@ -118,7 +122,7 @@ InputListing list_input_files(const std::vector<std::string>& paths) {
       }
     } else if (S_ISREG(st.st_mode)) {
       check_readable(path);
-      out.files.push_back({path, static_cast<std::uint64_t>(st.st_size)});
+      out.files.push_back({path, static_cast<std::uint64_t>(st.st_size), mtime_ns(st)});
     } else {
       throw InputError("cannot count '" + path + "': it is " + kind_of(st.st_mode));
     }

@@ -1,12 +1,15 @@
 #include "mrkit/word_count.hpp"
 
 #include "mrkit/byte_ranges.hpp"
+#include "mrkit/checkpoint.hpp"
 #include "mrkit/chunked_messages.hpp"
 #include "mrkit/reduce.hpp"
 #include "mrkit/runtime.hpp"
+#include "mrkit/version.hpp"
 #include "mrkit/word_scan.hpp"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <unistd.h>
 #include <boost/mpi/collectives.hpp>
 #include <boost/serialization/string.hpp>
@@ -26,11 +29,11 @@ double seconds_since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
 }
 
-// The listing travels as one chunked byte buffer: u64 size, u64 path length, path bytes.
+// The listing travels as one chunked byte buffer: u64 size, u64 path length, u64 mtime, path.
 std::string encode_files(const std::vector<InputFile>& files) {
   std::string out;
   for (const InputFile& f : files) {
-    const std::uint64_t head[2] = {f.size, f.path.size()};
+    const std::uint64_t head[3] = {f.size, f.path.size(), static_cast<std::uint64_t>(f.mtime_ns)};
     out.append(reinterpret_cast<const char*>(head), sizeof head);
     out.append(f.path);
   }
@@ -40,11 +43,12 @@ std::string encode_files(const std::vector<InputFile>& files) {
 std::vector<InputFile> decode_files(const std::string& bytes) {
   std::vector<InputFile> files;
   std::size_t at = 0;
-  while (at + 16 <= bytes.size()) {
-    std::uint64_t head[2];
+  while (at + 24 <= bytes.size()) {
+    std::uint64_t head[3];
     std::memcpy(head, bytes.data() + at, sizeof head);
     at += sizeof head;
-    files.push_back({bytes.substr(at, static_cast<std::size_t>(head[1])), head[0]});
+    files.push_back({bytes.substr(at, static_cast<std::size_t>(head[1])), head[0],
+                     static_cast<std::int64_t>(head[2])});
     at += static_cast<std::size_t>(head[1]);
   }
   return files;
@@ -78,6 +82,60 @@ class OpenFile {
   std::size_t index_ = 0;
 };
 
+void put_u64(std::string& out, std::uint64_t v) {
+  out.append(reinterpret_cast<const char*>(&v), sizeof v);
+}
+
+std::uint64_t get_u64(std::string_view in, std::size_t& at) {
+  if (in.size() - at < 8) throw std::runtime_error("truncated checkpoint record");
+  std::uint64_t v = 0;
+  std::memcpy(&v, in.data() + at, 8);
+  at += 8;
+  return v;
+}
+
+// What makes two runs the same job: the options that change results or task numbers, and
+// every input file's path, size and modification time.
+std::string job_fingerprint(const WordCountOptions& o, std::uint64_t split,
+                            const std::vector<InputFile>& files) {
+  std::string inputs;
+  std::uint64_t bytes = 0;
+  for (const InputFile& f : files) {
+    inputs += fmt::format("{}\t{}\t{}\n", f.path, f.size, f.mtime_ns);
+    bytes += f.size;
+  }
+  return fmt::format(
+      "job wordcount {}\nfrequencies {}\nignore_case {}\nsplit_bytes {}\nfiles {}\nbytes {}\n"
+      "inputs {:016x}",
+      version, o.frequencies, o.ignore_case, split, files.size(), bytes, WordCounts::hash(inputs));
+}
+
+// A finished task's result: (file, words) pairs, then its word table if tabulating.
+std::string encode_task(const std::vector<std::pair<std::size_t, std::uint64_t>>& counts,
+                        const WordCounts* table) {
+  std::string out;
+  put_u64(out, counts.size());
+  for (const auto& [file, words] : counts) {
+    put_u64(out, file);
+    put_u64(out, words);
+  }
+  if (table != nullptr) out += table->encode();
+  return out;
+}
+
+void merge_task(std::string_view bytes, std::vector<std::uint64_t>& words_per_file,
+                WordCounts* table) {
+  std::size_t at = 0;
+  const std::uint64_t n = get_u64(bytes, at);
+  for (std::uint64_t i = 0; i < n; ++i) {
+    const std::uint64_t file = get_u64(bytes, at);
+    const std::uint64_t words = get_u64(bytes, at);
+    if (file >= words_per_file.size()) throw std::runtime_error("corrupt checkpoint record");
+    words_per_file[static_cast<std::size_t>(file)] += words;
+  }
+  if (table != nullptr) table->merge_encoded(bytes.substr(at));
+}
+
 }  // namespace
 
 WordCountResult count_words(const boost::mpi::communicator& comm,
@@ -104,6 +162,11 @@ WordCountResult count_words(const boost::mpi::communicator& comm,
   const ByteSpace space(sizes);
 
   result.split_bytes = options.split_bytes;
+  if (result.split_bytes == 0 && !options.checkpoint_dir.empty()) {
+    // Task numbers must not depend on the rank count, so a run can resume on other ranks.
+    result.split_bytes = balanced_split_bytes(space.total(), 1, 256, std::uint64_t{1} << 20,
+                                              std::uint64_t{64} << 20);
+  }
   if (result.split_bytes == 0) {
     // Static: one contiguous share per rank. Dynamic: ~16 tasks per rank for balance,
     // between 1 MiB (amortise a request) and 64 MiB.
@@ -115,6 +178,11 @@ WordCountResult count_words(const boost::mpi::communicator& comm,
   }
   const std::vector<IndexRange> tasks = split_evenly(space.total(), result.split_bytes);
   result.tasks = tasks.size();
+  const Checkpoint checkpoint(comm, options.checkpoint_dir,
+                              job_fingerprint(options, result.split_bytes, result.files),
+                              tasks.size());
+  const std::vector<std::uint64_t> todo = checkpoint.remaining();
+  result.resumed_tasks = checkpoint.finished().size();
 
   RankStats stats;
   stats.rank = comm.rank();
@@ -128,20 +196,39 @@ WordCountResult count_words(const boost::mpi::communicator& comm,
   std::vector<char> buffer;
   OpenFile open_file;
 
+  WordCounts task_table;  // with a checkpoint, each task's own words, recorded on their own
   const ScheduleStats sched = run_tasks(
-      comm, options.schedule, tasks.size(),
-      [&](std::uint64_t task, const Yield& yield) {
+      comm, options.schedule, todo.size(),
+      [&](std::uint64_t index, const Yield& yield) {
+        const std::uint64_t task = todo[index];
+        std::vector<std::pair<std::size_t, std::uint64_t>> counts;
+        WordCounts* into = checkpoint.enabled() && table_ptr != nullptr ? &task_table : table_ptr;
         for (const FilePiece& piece : space.pieces(tasks[task])) {
           const InputFile& file = result.files[piece.file];
           const ReadAt reader =
               pread_reader(open_file.get(piece.file, file.path, file.size), file.path);
-          const ScanResult r = scan_words(reader, file.size, {piece.begin, piece.end}, scan,
-                                          table_ptr, buffer, yield);
+          const ScanResult r =
+              scan_words(reader, file.size, {piece.begin, piece.end}, scan, into, buffer, yield);
           result.words_per_file[piece.file] += r.words;
           stats.bytes += r.bytes_read;
+          counts.emplace_back(piece.file, r.words);
+        }
+        if (checkpoint.enabled()) {
+          checkpoint.record(task,
+                            encode_task(counts, table_ptr != nullptr ? &task_table : nullptr));
+          if (table_ptr != nullptr) {
+            table.merge(task_table);
+            task_table = WordCounts{};
+          }
         }
       },
       options.progress);
+  // The mother adds what earlier runs finished.
+  if (comm.rank() == mother_rank) {
+    for (const std::uint64_t task : checkpoint.finished()) {
+      merge_task(checkpoint.load(task), result.words_per_file, table_ptr);
+    }
+  }
   stats.tasks = sched.tasks;
   stats.scan_seconds = sched.work_seconds;
   stats.wait_seconds = sched.wait_seconds;

@@ -11,6 +11,7 @@ namespace mrkit {
 struct InputFile {
   std::string path;
   std::uint64_t size = 0;
+  std::int64_t mtime_ns = 0;  // last modification, to tell a changed input (checkpoints)
 };
 
 struct InputListing {

@@ -24,6 +24,10 @@ struct WordCountOptions {
   std::uint64_t top = 0;          // with frequencies: keep the top N (0: all)
   std::size_t buffer_bytes = std::size_t{1} << 20;
   Progress progress;  // optional, called on the mother as tasks start (see scheduler.hpp)
+  // A directory (shared by all ranks) where finished tasks are recorded; a re-run of the same
+  // job resumes from it. Empty: no checkpoint. With a checkpoint the default split size does
+  // not depend on the rank count, so a run may resume on another number of ranks.
+  std::string checkpoint_dir;
 };
 
 struct RankStats {
@@ -53,6 +57,7 @@ struct WordCountResult {
   std::vector<RankStats> rank_stats;  // one per rank, in rank order
   std::uint64_t split_bytes = 0;
   std::uint64_t tasks = 0;
+  std::uint64_t resumed_tasks = 0;  // tasks taken from the checkpoint
   int ranks = 1;
   double seconds = 0;
 };
