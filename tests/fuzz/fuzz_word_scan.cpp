@@ -74,8 +74,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (const auto& [w, c] : expected) check(table.count(w) == c, "a word's count");
   // The SIMD block walk against the scalar definition, at every alignment of a 64-byte block.
   std::uint64_t blocks = 0;
-  const std::size_t open = mrkit::for_each_complete_word(
-      text, [&](std::size_t, std::size_t) { ++blocks; });
+  const std::size_t open =
+      mrkit::for_each_complete_word(text, [&](std::size_t, std::size_t) { ++blocks; });
   check(blocks + (open < text.size() ? 1 : 0) == mrkit::count_word_starts(text, true),
         "block walk");
   return 0;
