@@ -58,8 +58,7 @@ std::vector<WordCount> gather_top_k(const boost::mpi::communicator& comm,
                                     const WordCounts& partition, std::uint64_t k, int root) {
   // Keys are disjoint across partitions, so each partition's own top k holds every global
   // top-k word it owns: the root merges at most k * P candidates.
-  std::vector<WordCount> mine = partition.to_vector();
-  keep_top_k(mine, k);
+  std::vector<WordCount> mine = top_k(partition, k);
   WordCounts candidates;
   for (const WordCount& w : mine) candidates.add(w.word, w.count);
   mine.clear();

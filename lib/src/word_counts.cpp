@@ -99,6 +99,40 @@ bool more_frequent(const WordCount& a, const WordCount& b) noexcept {
   return a.word < b.word;
 }
 
+std::vector<WordCount> top_k(const WordCounts& table, std::uint64_t k) {
+  if (k == 0 || k >= table.size()) {
+    std::vector<WordCount> all = table.to_vector();
+    keep_top_k(all, 0);
+    return all;
+  }
+  // A heap of the k best seen so far, holding views into the table: its top is the worst.
+  struct View {
+    std::string_view word;
+    std::uint64_t count;
+  };
+  auto better = [](const View& a, const View& b) {
+    return a.count != b.count ? a.count > b.count : a.word < b.word;
+  };
+  std::vector<View> heap;
+  heap.reserve(static_cast<std::size_t>(k));
+  table.for_each([&](std::string_view w, std::uint64_t c, std::uint64_t) {
+    const View v{w, c};
+    if (heap.size() < k) {
+      heap.push_back(v);
+      std::push_heap(heap.begin(), heap.end(), better);
+    } else if (better(v, heap.front())) {
+      std::pop_heap(heap.begin(), heap.end(), better);
+      heap.back() = v;
+      std::push_heap(heap.begin(), heap.end(), better);
+    }
+  });
+  std::sort(heap.begin(), heap.end(), better);
+  std::vector<WordCount> out;
+  out.reserve(heap.size());
+  for (const View& v : heap) out.push_back({std::string(v.word), v.count});
+  return out;
+}
+
 void keep_top_k(std::vector<WordCount>& words, std::uint64_t k) {
   if (k == 0 || k >= words.size()) {
     std::sort(words.begin(), words.end(), more_frequent);
@@ -157,8 +191,12 @@ void WordCounts::add_hashed(std::string_view word, std::uint64_t h, std::uint64_
 }
 
 void WordCounts::grow() {
+  rehash(slots_.empty() ? initial_slots : slots_.size() * 2);
+}
+
+void WordCounts::rehash(std::size_t slots) {
   std::vector<Slot> old = std::move(slots_);
-  slots_.assign(old.empty() ? initial_slots : old.size() * 2, Slot{});
+  slots_.assign(slots, Slot{});
   const std::size_t mask = slots_.size() - 1;
   for (const Slot& s : old) {
     if (s.count == 0) continue;
@@ -166,6 +204,13 @@ void WordCounts::grow() {
     while (slots_[i].count != 0) i = (i + 1) & mask;
     slots_[i] = s;
   }
+}
+
+void WordCounts::reserve(std::size_t words, std::size_t key_bytes) {
+  std::size_t slots = slots_.empty() ? initial_slots : slots_.size();
+  while (slots < 2 * words) slots *= 2;
+  if (slots > slots_.size()) rehash(slots);
+  arena_.reserve(arena_.size() + key_bytes);
 }
 
 std::uint64_t WordCounts::count(std::string_view word) const noexcept {
@@ -215,6 +260,17 @@ std::string WordCounts::encode() const {
 }
 
 void WordCounts::merge_encoded(std::string_view bytes) {
+  // A first pass over the headers sizes the table once instead of growing it step by step.
+  std::size_t entries = 0;
+  std::size_t key_bytes = 0;
+  for (std::size_t at = 0; bytes.size() - at >= 16;) {
+    const std::uint64_t length = get_u64(bytes, at);
+    if (length > bytes.size() - at - 16) break;
+    ++entries;
+    key_bytes += static_cast<std::size_t>(length);
+    at += 16 + static_cast<std::size_t>(length);
+  }
+  reserve(size_ + entries, key_bytes);
   std::size_t at = 0;
   while (at < bytes.size()) {
     if (bytes.size() - at < 16) throw std::runtime_error("truncated word-count buffer");

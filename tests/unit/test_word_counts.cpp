@@ -86,3 +86,25 @@ TEST(WordCounts, TopKOrdersByCountThenBytes) {
   mrkit::keep_top_k(many, 100);
   EXPECT_EQ(many, expected);
 }
+
+TEST(WordCounts, TopKOfATableMatchesSortingEverything) {
+  std::mt19937_64 rng(8);
+  mrkit::WordCounts table;
+  for (int i = 0; i < 20000; ++i) table.add(word_of(rng() % 3000), 1 + rng() % 4);
+  std::vector<mrkit::WordCount> all = table.to_vector();
+  mrkit::keep_top_k(all, 0);
+  for (const std::uint64_t k : {1ULL, 2ULL, 10ULL, 999ULL, 2999ULL, 3000ULL, 5000ULL, 0ULL}) {
+    const auto top = mrkit::top_k(table, k);
+    const std::size_t n = k == 0 ? all.size() : std::min<std::size_t>(k, all.size());
+    EXPECT_EQ(top, std::vector<mrkit::WordCount>(all.begin(), all.begin() + n)) << "k=" << k;
+  }
+}
+
+TEST(WordCounts, ReserveKeepsEveryEntry) {
+  mrkit::WordCounts table;
+  for (int i = 0; i < 3000; ++i) table.add(word_of(static_cast<std::uint64_t>(i)), 2);
+  const auto before = table.size();
+  table.reserve(100000, 1 << 20);
+  EXPECT_EQ(table.size(), before);
+  for (int i = 0; i < 3000; ++i) EXPECT_EQ(table.count(word_of(static_cast<std::uint64_t>(i))), 2U);
+}

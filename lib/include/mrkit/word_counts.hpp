@@ -22,6 +22,11 @@ struct WordCount {
 // Keeps the k first entries in output order (k = 0 keeps all), sorted.
 void keep_top_k(std::vector<WordCount>& words, std::uint64_t k);
 
+class WordCounts;
+// The k first entries of a table in output order (k = 0: all), sorted; only those k words are
+// copied out of the table.
+[[nodiscard]] std::vector<WordCount> top_k(const WordCounts& table, std::uint64_t k);
+
 class WordCounts {
  public:
   [[nodiscard]] static std::uint64_t hash(std::string_view word) noexcept;
@@ -29,6 +34,8 @@ class WordCounts {
   void add(std::string_view word, std::uint64_t count = 1);
   void add_hashed(std::string_view word, std::uint64_t hash, std::uint64_t count);
   void merge(const WordCounts& other);
+  // Makes room for `words` distinct words and `key_bytes` bytes of keys without rehashing.
+  void reserve(std::size_t words, std::size_t key_bytes = 0);
 
   [[nodiscard]] std::size_t size() const noexcept { return size_; }
   [[nodiscard]] bool empty() const noexcept { return size_ == 0; }
@@ -63,6 +70,7 @@ class WordCounts {
     std::uint64_t length = 0;
   };
   void grow();
+  void rehash(std::size_t slots);
 
   std::vector<Slot> slots_;
   std::vector<char> arena_;
