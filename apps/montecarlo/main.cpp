@@ -7,6 +7,7 @@
 #include <mrkit/estimator.hpp>
 #include <mrkit/pi_kernels.hpp>
 #include <mrkit/progress_meter.hpp>
+#include <mrkit/rank_stats.hpp>
 #include <mrkit/runtime.hpp>
 #include <mrkit/seed_sweep.hpp>
 
@@ -17,6 +18,8 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -54,6 +57,7 @@ constexpr const char* common_options_help =
 struct CommonOptions {
   mrkit::OutputOptions out;
   bool progress = false;
+  std::optional<mrkit::StatsFormat> stats;
 };
 
 // Progress on the mother's standard error: when asked, or by default on a terminal.
@@ -131,8 +135,11 @@ int run_square(mrkit::Runtime& rt, mrkit::SeedSweepOptions opt, const CommonOpti
   }
   mrkit::ProgressMeter meter = progress_meter(rt, common);
   opt.progress = [&meter](std::uint64_t done, std::uint64_t total) { meter.update(done, total); };
-  const mrkit::SeedSweep result = mrkit::sweep_numpy_seeds(rt.world(), opt);
+  mrkit::RankTimer timer;
+  const mrkit::SeedSweep result = timer.measure(
+      mrkit::TimeBucket::compute, [&] { return mrkit::sweep_numpy_seeds(rt.world(), opt); });
   meter.finish();
+  if (common.stats) mrkit::print_rank_stats(rt.world(), timer, program, *common.stats);
   if (!rt.is_mother()) return 0;
   mrkit::emit(common.out, render_square(result, opt.first_seed, common.out.format));
   return 0;
@@ -197,6 +204,8 @@ int run_estimator(mrkit::Runtime& rt, EstimatorCommand cmd, const CommonOptions&
     meter.update(done, total);
   };
   mrkit::Estimate e;
+  mrkit::RankTimer timer;
+  auto scope = std::make_unique<mrkit::RankTimer::Scope>(timer, mrkit::TimeBucket::compute);
   if (std::string(cmd.name) == "pi") {
     e = mrkit::estimate_proportion(
             rt.world(), cmd.options,
@@ -207,7 +216,9 @@ int run_estimator(mrkit::Runtime& rt, EstimatorCommand cmd, const CommonOptions&
       return mrkit::arctan_integrand(s, n);
     });
   }
+  scope.reset();
   meter.finish();
+  if (common.stats) mrkit::print_rank_stats(rt.world(), timer, program, *common.stats);
   if (!rt.is_mother()) return 0;
   mrkit::emit(common.out, render_estimate(cmd, e, cmd.options.samples, common.out.format));
   return 0;
@@ -224,6 +235,7 @@ int montecarlo(mrkit::Runtime& rt, int argc, char** argv) {
   mrkit::add_output_options(app, common.out, "text|json");
   app.add_flag("--progress", common.progress,
                "Show progress on standard error (default: only when it is a terminal)");
+  mrkit::add_stats_option(app, common.stats);
 
   mrkit::SeedSweepOptions square;
   add_square(app, square);
