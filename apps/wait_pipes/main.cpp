@@ -1,0 +1,84 @@
+// wait_pipes: the course's connection.wait example. Four children each send ten (i, name) pairs
+// down a pipe of their own and close it; the mother waits on all pipes at once, prints what
+// comes, and drops a pipe when its end of stream arrives (the course's EOFError).
+#include <mrkit/channel.hpp>
+#include <mrkit/command_line.hpp>
+#include <mrkit/role_output.hpp>
+#include <mrkit/runtime.hpp>
+
+#include <fmt/format.h>
+#include <boost/serialization/string.hpp>
+#include <boost/serialization/utility.hpp>
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace {
+
+constexpr const char* program = "wait_pipes";
+using Message = std::pair<int, std::string>;
+
+int wait_pipes(mrkit::Runtime& rt, int argc, char** argv) {
+  CLI::App app{
+      "The course's connection.wait on MPI: children send (i, name) pairs on pipes of their "
+      "own; the mother waits on every pipe at once and prints messages as they come.",
+      program};
+  mrkit::OutputOptions out;
+  int children = 4;
+  int count = 10;
+  app.add_option("--children", children, "Children (pipes), default 4")
+      ->check(mrkit::whole_number(1, 1000));
+  app.add_option("--messages", count, "Messages per child, default 10")
+      ->check(mrkit::whole_number(0, 1000000));
+  mrkit::add_output_options(app, out, "text");
+  if (auto code = mrkit::parse_command_line(app, argc, argv, rt)) return *code;
+
+  const int p = rt.size();
+  std::vector<std::unique_ptr<mrkit::Pipe<Message>>> pipes;
+  for (int c = 1; c <= children; ++c) {  // r, w = Pipe(duplex=False)
+    pipes.push_back(std::make_unique<mrkit::Pipe<Message>>(rt.world(), mrkit::child_rank(c, p),
+                                                           mrkit::mother_rank));
+  }
+  // foo(w): for i in range(10): w.send((i, current_process().name)); w.close()
+  for (int c = 1; c <= children; ++c) {
+    if (rt.rank() != mrkit::child_rank(c, p)) continue;
+    auto& w = *pipes[static_cast<std::size_t>(c - 1)];
+    for (int i = 0; i < count; ++i) w.send({i, fmt::format("Process-{} (rank {})", c, rt.rank())});
+    w.close();
+  }
+  if (!rt.is_mother()) return 0;
+  std::vector<mrkit::Pipe<Message>*> readers;
+  for (auto& pp : pipes) readers.push_back(pp.get());
+  std::string story;
+  std::uint64_t received = 0;
+  while (!readers.empty()) {  // while readers: for r in wait(readers): ...
+    const std::vector<std::size_t> ready = mrkit::wait_ready(readers);
+    std::vector<mrkit::Pipe<Message>*> still;
+    std::size_t next = 0;
+    for (std::size_t i = 0; i < readers.size(); ++i) {
+      if (next < ready.size() && ready[next] == i) {
+        ++next;
+        if (auto msg = readers[i]->recv()) {
+          story += fmt::format("({}, '{}')\n", msg->first, msg->second);
+          ++received;
+        } else {
+          continue;  // EOFError: readers.remove(r)
+        }
+      }
+      still.push_back(readers[i]);
+    }
+    readers = std::move(still);
+  }
+  story += fmt::format("{} messages from {} children, all pipes closed\n", received, children);
+  mrkit::emit(out, story);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  return mrkit::run(argc, argv, program,
+                    [&](mrkit::Runtime& rt) { return wait_pipes(rt, argc, argv); });
+}
