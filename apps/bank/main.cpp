@@ -4,11 +4,13 @@
 // fetch-and-add always ends at 100.
 #include <mrkit/bank_race.hpp>
 #include <mrkit/command_line.hpp>
+#include <mrkit/rank_stats.hpp>
 #include <mrkit/runtime.hpp>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <optional>
 #include <string>
 
 namespace {
@@ -67,13 +69,18 @@ int bank(mrkit::Runtime& rt, int argc, char** argv) {
                  "practice); tight = nothing. Default: yield for unsafe (to show the race even "
                  "with more ranks than cores), tight for lock (it needs no help to be right)")
       ->check(mrkit::one_of({"yield", "sleep", "tight"}));
+  std::optional<mrkit::StatsFormat> stats;
+  mrkit::add_stats_option(app, stats);
   mrkit::add_output_options(app, out);
   if (auto code = mrkit::parse_command_line(app, argc, argv, rt)) return *code;
   options.mode = *mrkit::bank_mode_named(mode);
   if (window.empty()) window = options.mode == mrkit::BankMode::lock ? "tight" : "yield";
   options.window = *mrkit::bank_window_named(window);
 
-  const mrkit::BankResult result = mrkit::run_bank(rt.world(), options);
+  mrkit::RankTimer timer;
+  const mrkit::BankResult result = timer.measure(
+      mrkit::TimeBucket::compute, [&] { return mrkit::run_bank(rt.world(), options); });
+  if (stats) mrkit::print_rank_stats(rt.world(), timer, program, *stats);
   if (rt.is_mother()) mrkit::emit(out, render(result, options, out.format));
   return 0;
 }

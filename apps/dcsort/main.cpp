@@ -3,6 +3,7 @@
 // mother checks that the result is sorted and holds the same keys as the input.
 #include <mrkit/command_line.hpp>
 #include <mrkit/merge_sort.hpp>
+#include <mrkit/rank_stats.hpp>
 #include <mrkit/runtime.hpp>
 
 #include <fmt/format.h>
@@ -10,6 +11,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -101,6 +103,8 @@ int dcsort(mrkit::Runtime& rt, int argc, char** argv) {
   app.add_option("--seed", seed, "Seed of --generate (default 1)")
       ->type_name("S")
       ->check(mrkit::whole_number(0));
+  std::optional<mrkit::StatsFormat> stats;
+  mrkit::add_stats_option(app, stats);
   app.add_flag("--trace", trace,
                "Show the divide and combine tree (with the keys themselves when few)");
   app.add_option("--leaf-keys", leaf_keys,
@@ -124,8 +128,10 @@ int dcsort(mrkit::Runtime& rt, int argc, char** argv) {
   r.traced = trace;
   std::vector<mrkit::Key> keys;
   mrkit::KeySummary before;
+  mrkit::RankTimer timer;  // --stats: load and write are I/O, sorting and checking compute
   auto start = Clock::now();
   mrkit::on_mother_then_agree(rt.world(), [&] {
+    const auto io = timer.time(mrkit::TimeBucket::io);
     keys = input.empty() ? mrkit::generate_keys(generate, seed) : mrkit::read_key_file(input);
     before = mrkit::summarize_keys(keys);
   });
@@ -134,14 +140,18 @@ int dcsort(mrkit::Runtime& rt, int argc, char** argv) {
   mrkit::MergeSortOptions options;
   options.leaf_keys = leaf_keys;
   options.describe = trace;
-  rt.world().barrier();  // time the sort alone, not a rank's late start
+  timer.measure(mrkit::TimeBucket::wait, [&] {
+    rt.world().barrier();  // time the sort alone, not a rank's late start
+  });
   start = Clock::now();
-  std::vector<mrkit::Key> sorted =
-      mrkit::merge_sort(rt.world(), std::move(keys), options, trace ? &r.tree : nullptr);
+  std::vector<mrkit::Key> sorted = timer.measure(mrkit::TimeBucket::compute, [&] {
+    return mrkit::merge_sort(rt.world(), std::move(keys), options, trace ? &r.tree : nullptr);
+  });
   r.sort_seconds = seconds_since(start);
 
   std::string problem;
   if (rt.is_mother()) {
+    const auto check = timer.time(mrkit::TimeBucket::compute);
     start = Clock::now();
     r.summary = mrkit::summarize_keys(sorted);
     r.keys = r.summary.count;
@@ -158,15 +168,17 @@ int dcsort(mrkit::Runtime& rt, int argc, char** argv) {
     }
   }
   mrkit::agree(rt.world(), problem.empty(), problem);
-  if (!rt.is_mother()) return 0;
 
   const bool keys_to_stdout = out.output_path == "-" || out.output_path == "/dev/stdout";
-  if (!out.output_path.empty()) {
+  if (rt.is_mother() && !out.output_path.empty()) {
+    const auto io = timer.time(mrkit::TimeBucket::io);
     start = Clock::now();
     mrkit::emit(out, mrkit::key_file_bytes(sorted));
     r.write_seconds = seconds_since(start);
     r.output = keys_to_stdout ? "-" : out.output_path;
   }
+  if (stats) mrkit::print_rank_stats(rt.world(), timer, program, *stats);
+  if (!rt.is_mother()) return 0;
   const std::string report = render(r, out.format);
   std::fputs(report.c_str(), keys_to_stdout ? stderr : stdout);
   std::fflush(keys_to_stdout ? stderr : stdout);
