@@ -1,5 +1,7 @@
 #include "mrkit/channel.hpp"
 
+#include "mpi_check.hpp"
+
 #include <mpi.h>
 
 #include <algorithm>
@@ -13,9 +15,7 @@ namespace {
 constexpr int data_tag = 7601;
 constexpr int end_tag = 7602;
 
-void check(int rc, const char* what) {
-  if (rc != MPI_SUCCESS) throw std::runtime_error(std::string(what) + " failed in a pipe");
-}
+using detail::check;
 
 }  // namespace
 

@@ -1,5 +1,7 @@
 #include "mrkit/chunked_messages.hpp"
 
+#include "mpi_check.hpp"
+
 #include <mpi.h>
 
 #include <algorithm>
@@ -14,15 +16,7 @@ constexpr std::size_t one_gib = std::size_t{1} << 30;
 std::atomic<std::size_t> g_max_bytes{one_gib};
 constexpr int piece_tag = 7301;
 
-void check(int rc, const char* what) {
-  if (rc != MPI_SUCCESS) {
-    char text[MPI_MAX_ERROR_STRING];
-    int len = 0;
-    MPI_Error_string(rc, text, &len);
-    throw std::runtime_error(std::string(what) +
-                             " failed: " + std::string(text, static_cast<std::size_t>(len)));
-  }
-}
+using detail::check;
 
 // Posts non-blocking sends (or receives) of `size` bytes at `data` in pieces; MPI keeps pieces
 // between one pair on one tag in order, so the receiver's pieces line up with the sender's.

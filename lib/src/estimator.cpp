@@ -1,5 +1,7 @@
 #include "mrkit/estimator.hpp"
 
+#include "mpi_check.hpp"
+
 #include "mrkit/chunked_messages.hpp"
 #include "mrkit/runtime.hpp"
 
@@ -82,9 +84,7 @@ Moments merge_in_task_order(std::vector<TaskMoments> done) {
   return level.front();
 }
 
-void check(int rc, const char* what) {
-  if (rc != MPI_SUCCESS) throw std::runtime_error(std::string(what) + " failed in the estimator");
-}
+using detail::check;
 
 }  // namespace
 

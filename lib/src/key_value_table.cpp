@@ -1,5 +1,7 @@
 #include "mrkit/key_value_table.hpp"
 
+#include "mpi_check.hpp"
+
 #include "mrkit/chunked_messages.hpp"
 
 #include <mpi.h>
@@ -15,9 +17,7 @@ namespace {
 constexpr int request_tag = 7801;
 constexpr int reply_tag = 7802;
 
-void check(int rc, const char* what) {
-  if (rc != MPI_SUCCESS) throw std::runtime_error(std::string(what) + " failed in a table");
-}
+using detail::check;
 
 // FNV-1a: the same owner for a key on every rank and every machine.
 std::uint64_t key_hash(std::string_view key) noexcept {

@@ -1,5 +1,7 @@
 #include "mrkit/merge_sort.hpp"
 
+#include "mpi_check.hpp"
+
 #include "mrkit/runtime.hpp"
 
 #include <fcntl.h>
@@ -51,9 +53,7 @@ constexpr int answer_tag = 7412;
 constexpr int split_tag = 7413;  // the left tells the right where the split is
 constexpr int part_tag = 7414;   // parts of the merge change hands
 
-void check(int rc, const char* what) {
-  if (rc != MPI_SUCCESS) throw std::runtime_error(std::string(what) + " failed in merge_sort");
-}
+using detail::check;
 
 std::string_view bytes_of(std::span<const Key> keys) {
   return {reinterpret_cast<const char*>(keys.data()), keys.size() * sizeof(Key)};

@@ -1,5 +1,7 @@
 #include "mrkit/scheduler.hpp"
 
+#include "mpi_check.hpp"
+
 #include "mrkit/partition.hpp"
 #include "mrkit/runtime.hpp"
 
@@ -22,9 +24,7 @@ double seconds_since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
 }
 
-void check(int rc, const char* what) {
-  if (rc != MPI_SUCCESS) throw std::runtime_error(std::string(what) + " failed in the scheduler");
-}
+using detail::check;
 
 // The mother's side of the queue.
 class Mother {

@@ -1,5 +1,7 @@
 #include "mrkit/shared_memory.hpp"
 
+#include "mpi_check.hpp"
+
 #include <algorithm>
 #include <cstring>
 #include <stdexcept>
@@ -9,15 +11,7 @@
 namespace mrkit {
 namespace {
 
-void check(int rc, const char* what) {
-  if (rc != MPI_SUCCESS) {
-    char text[MPI_MAX_ERROR_STRING];
-    int len = 0;
-    MPI_Error_string(rc, text, &len);
-    throw std::runtime_error(std::string(what) +
-                             " failed: " + std::string(text, static_cast<std::size_t>(len)));
-  }
-}
+using detail::check;
 
 // Elements per MPI call: counts are int, and no call moves more than 1 GiB.
 std::size_t piece_elements(std::size_t element_bytes) {

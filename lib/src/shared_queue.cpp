@@ -1,5 +1,7 @@
 #include "mrkit/shared_queue.hpp"
 
+#include "mpi_check.hpp"
+
 #include <mpi.h>
 
 #include <stdexcept>
@@ -14,9 +16,7 @@ constexpr int join_tag = 7704;
 constexpr int item_tag = 7705;
 constexpr int over_tag = 7706;
 
-void check(int rc, const char* what) {
-  if (rc != MPI_SUCCESS) throw std::runtime_error(std::string(what) + " failed in a queue");
-}
+using detail::check;
 
 void send_signal(const boost::mpi::communicator& comm, int dest, int tag) {
   check(MPI_Send(nullptr, 0, MPI_BYTE, dest, tag, comm), "MPI_Send");
