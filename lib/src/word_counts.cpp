@@ -12,66 +12,6 @@ namespace {
 
 constexpr std::size_t initial_slots = 1024;
 
-std::uint64_t load8(const char* p) {
-  std::uint64_t v;
-  std::memcpy(&v, p, 8);
-  return v;
-}
-
-std::uint32_t load4(const char* p) {
-  std::uint32_t v;
-  std::memcpy(&v, p, 4);
-  return v;
-}
-
-// Most words are short: equal lengths are compared with a few overlapping loads inside the
-// two keys (never past them), where a call to memcmp would cost more than the comparison.
-[[gnu::always_inline]] inline bool same_bytes(const char* a, const char* b, std::size_t n) {
-  if (n >= 8) {
-    for (std::size_t i = 0; i + 8 <= n; i += 8) {
-      if (load8(a + i) != load8(b + i)) return false;
-    }
-    return load8(a + n - 8) == load8(b + n - 8);
-  }
-  if (n >= 4) return load4(a) == load4(b) && load4(a + n - 4) == load4(b + n - 4);
-  for (std::size_t i = 0; i < n; ++i) {
-    if (a[i] != b[i]) return false;
-  }
-  return true;
-}
-
-// 64x64 -> 128-bit multiply, folded: the mixing step of wyhash.
-__extension__ typedef unsigned __int128 uint128;  // GCC and Clang on 64-bit targets
-
-std::uint64_t mix(std::uint64_t a, std::uint64_t b) {
-  const uint128 r = static_cast<uint128>(a) * b;
-  return static_cast<std::uint64_t>(r) ^ static_cast<std::uint64_t>(r >> 64);
-}
-
-// Words of up to 16 bytes (nearly all) are hashed inline from two overlapping loads with
-// wyhash's mixing; longer ones by XXH3. Both are fixed functions of the bytes, so every rank
-// computes the same hash for the same word.
-[[gnu::always_inline]] inline std::uint64_t word_hash(const char* p, std::size_t n) {
-  if (n > 16) return XXH3_64bits(p, n);
-  std::uint64_t a = 0;
-  std::uint64_t b = 0;
-  if (n >= 8) {
-    a = load8(p);
-    b = load8(p + n - 8);
-  } else if (n >= 4) {
-    a = load4(p);
-    b = load4(p + n - 4);
-  } else if (n > 0) {
-    a = (static_cast<std::uint64_t>(static_cast<unsigned char>(p[0])) << 16) |
-        (static_cast<std::uint64_t>(static_cast<unsigned char>(p[n >> 1])) << 8) |
-        static_cast<unsigned char>(p[n - 1]);
-  }
-  constexpr std::uint64_t k0 = 0xa0761d6478bd642fULL;
-  constexpr std::uint64_t k1 = 0xe7037ed1a0b428dbULL;
-  constexpr std::uint64_t k2 = 0x8ebc6af09c88c6e3ULL;
-  return mix(mix(a ^ k1, b ^ k2 ^ n) ^ k0, n ^ k1);
-}
-
 void put_u64(std::string& out, std::uint64_t v) {
   char bytes[8];
   std::memcpy(bytes, &v, 8);
@@ -144,45 +84,49 @@ void keep_top_k(std::vector<WordCount>& words, std::uint64_t k) {
 }
 
 std::uint64_t WordCounts::hash(std::string_view word) noexcept {
-  return word_hash(word.data(), word.size());
+  if (word.size() <= inline_bytes) return ShortKey::of(word.data(), word.size()).hash();
+  return XXH3_64bits(word.data(), word.size());
 }
 
-void WordCounts::add(std::string_view word, std::uint64_t count) {
-  const std::uint64_t h = word_hash(word.data(), word.size());
-  // Fast path, the common case once the vocabulary has been seen: the word is there.
-  if (count != 0 && !slots_.empty()) {
-    Slot* const slots = slots_.data();
-    const std::size_t mask = slots_.size() - 1;
-    for (std::size_t i = h & mask; slots[i].count != 0; i = (i + 1) & mask) {
-      Slot& s = slots[i];
-      if (s.hash == h && s.length == word.size() &&
-          same_bytes(arena_.data() + s.offset, word.data(), word.size())) {
-        s.count += count;
-        total_ += count;
-        return;
-      }
-    }
-  }
-  add_hashed(word, h, count);
+std::uint64_t WordCounts::slot_hash(const Slot& s, std::string_view word) noexcept {
+  if ((s.tag & 31) == long_tag) return XXH3_64bits(word.data(), word.size());
+  return ShortKey{s.lo, s.hi, word.size()}.hash();
 }
 
-void WordCounts::add_hashed(std::string_view word, std::uint64_t h, std::uint64_t count) {
+void WordCounts::insert_short(const ShortKey& key, std::string_view word, std::uint64_t count) {
+  if ((size_ + 1) * 2 > slots_.size()) grow();
+  const std::size_t mask = slots_.size() - 1;
+  std::size_t i = key.hash() & mask;
+  while (slots_[i].count != 0) i = (i + 1) & mask;  // the word is not in the table
+  Slot& s = slots_[i];
+  s.lo = key.lo;
+  s.hi = key.hi;
+  s.count = count;
+  s.tag = (key.length + 1) | (static_cast<std::uint64_t>(arena_.size()) << 5);
+  arena_.insert(arena_.end(), word.begin(), word.end());
+  ++size_;
+  total_ += count;
+}
+
+void WordCounts::add_long(std::string_view word, std::uint64_t count) {
   if (count == 0) return;
   if ((size_ + 1) * 2 > slots_.size()) grow();
+  const std::uint64_t h = XXH3_64bits(word.data(), word.size());
+  const std::uint64_t tag = long_tag | (h << 5);
   const std::size_t mask = slots_.size() - 1;
   for (std::size_t i = h & mask;; i = (i + 1) & mask) {
     Slot& s = slots_[i];
     if (s.count == 0) {
-      s.hash = h;
+      s.lo = arena_.size();
+      s.hi = word.size();
       s.count = count;
-      s.offset = arena_.size();
-      s.length = word.size();
+      s.tag = tag;
       arena_.insert(arena_.end(), word.begin(), word.end());
       ++size_;
       break;
     }
-    if (s.hash == h && s.length == word.size() &&
-        same_bytes(arena_.data() + s.offset, word.data(), word.size())) {
+    if (s.tag == tag && s.hi == word.size() &&
+        std::memcmp(arena_.data() + s.lo, word.data(), word.size()) == 0) {
       s.count += count;
       break;
     }
@@ -200,7 +144,10 @@ void WordCounts::rehash(std::size_t slots) {
   const std::size_t mask = slots_.size() - 1;
   for (const Slot& s : old) {
     if (s.count == 0) continue;
-    std::size_t i = s.hash & mask;
+    // A long word's tag keeps the low 59 bits of its hash: enough to place it.
+    const std::uint64_t h =
+        (s.tag & 31) == long_tag ? s.tag >> 5 : ShortKey{s.lo, s.hi, (s.tag & 31) - 1}.hash();
+    std::size_t i = h & mask;
     while (slots_[i].count != 0) i = (i + 1) & mask;
     slots_[i] = s;
   }
@@ -215,13 +162,22 @@ void WordCounts::reserve(std::size_t words, std::size_t key_bytes) {
 
 std::uint64_t WordCounts::count(std::string_view word) const noexcept {
   if (slots_.empty()) return 0;
-  const std::uint64_t h = word_hash(word.data(), word.size());
   const std::size_t mask = slots_.size() - 1;
+  if (word.size() <= inline_bytes) {
+    const ShortKey key = ShortKey::of(word.data(), word.size());
+    for (std::size_t i = key.hash() & mask;; i = (i + 1) & mask) {
+      const Slot& s = slots_[i];
+      if (s.lo == key.lo && s.hi == key.hi && (s.tag & 31) == key.length + 1) return s.count;
+      if (s.count == 0) return 0;
+    }
+  }
+  const std::uint64_t h = XXH3_64bits(word.data(), word.size());
+  const std::uint64_t tag = long_tag | (h << 5);
   for (std::size_t i = h & mask;; i = (i + 1) & mask) {
     const Slot& s = slots_[i];
     if (s.count == 0) return 0;
-    if (s.hash == h && s.length == word.size() &&
-        same_bytes(arena_.data() + s.offset, word.data(), word.size())) {
+    if (s.tag == tag && s.hi == word.size() &&
+        std::memcmp(arena_.data() + s.lo, word.data(), word.size()) == 0) {
       return s.count;
     }
   }
@@ -232,8 +188,7 @@ std::size_t WordCounts::memory_bytes() const noexcept {
 }
 
 void WordCounts::merge(const WordCounts& other) {
-  other.for_each(
-      [this](std::string_view w, std::uint64_t c, std::uint64_t h) { add_hashed(w, h, c); });
+  other.for_each([this](std::string_view w, std::uint64_t c, std::uint64_t) { add(w, c); });
 }
 
 std::vector<WordCount> WordCounts::to_vector() const {

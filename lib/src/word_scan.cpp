@@ -42,8 +42,9 @@ class Tabulator {
     }
     // Here c[i] is white space (or i == n): the rest starts after a space.
     const std::string_view rest = c.substr(i);
+    // The scan buffer has WordCounts::read_padding bytes beyond every chunk: see scan_words.
     const std::size_t open = for_each_complete_word(rest, [&](std::size_t at, std::size_t len) {
-      table_.add(rest.substr(at, len));
+      table_.add_padded(rest.substr(at, len));
       ++added;
     });
     if (open < rest.size()) carry_.assign(rest.substr(open));
@@ -82,7 +83,9 @@ ScanResult scan_words(const ReadAt& read_at, std::uint64_t file_size, IndexRange
   range.end = std::min(range.end, file_size);
   if (range.begin >= range.end) return result;
   if (options.buffer_bytes == 0) throw std::invalid_argument("scan buffer size must be positive");
-  buffer.resize(options.buffer_bytes);
+  // Padding past the last byte a read may fill, for WordCounts::add_padded.
+  buffer.resize(options.buffer_bytes + WordCounts::read_padding);
+  const std::size_t capacity = options.buffer_bytes;
 
   bool space_before = true;
   if (range.begin > 0) {
@@ -97,8 +100,7 @@ ScanResult scan_words(const ReadAt& read_at, std::uint64_t file_size, IndexRange
 
   std::uint64_t pos = range.begin;
   while (pos < range.end) {
-    const auto want =
-        static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size(), range.end - pos));
+    const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(capacity, range.end - pos));
     const std::size_t got = read_at(pos, {buffer.data(), want});
     if (got == 0) break;  // the file shrank while we read it
     std::span<char> chunk(buffer.data(), got);
@@ -121,7 +123,7 @@ ScanResult scan_words(const ReadAt& read_at, std::uint64_t file_size, IndexRange
     bool ended = false;
     std::size_t step = 256;
     while (!ended && pos < file_size) {
-      step = std::min(step * 2, buffer.size());
+      step = std::min(step * 2, capacity);
       const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(step, file_size - pos));
       const std::size_t got = read_at(pos, {buffer.data(), want});
       if (got == 0) break;

@@ -108,3 +108,53 @@ TEST(WordCounts, ReserveKeepsEveryEntry) {
   EXPECT_EQ(table.size(), before);
   for (int i = 0; i < 3000; ++i) EXPECT_EQ(table.count(word_of(static_cast<std::uint64_t>(i))), 2U);
 }
+
+// Keys of every length around the inline limit (16 bytes), with NUL, white space and high
+// bytes, added with and without read padding, must behave as an ordered map of strings: inline
+// keys, arena keys and the growth between them may not mix words up.
+TEST(WordCounts, KeysOfEveryLengthMatchAReferenceWithAndWithoutPadding) {
+  std::mt19937_64 rng(21);
+  const std::string alphabet("ab\0 \xff", 5);
+  std::vector<std::string> vocabulary;
+  for (int i = 0; i < 4000; ++i) {
+    std::string w(rng() % 41, 'a');  // lengths 0..40
+    for (char& c : w) c = alphabet[rng() % alphabet.size()];
+    vocabulary.push_back(w);
+  }
+  mrkit::WordCounts plain;
+  mrkit::WordCounts padded;
+  std::map<std::string, std::uint64_t> ref;
+  std::string buffer;
+  for (int i = 0; i < 60000; ++i) {
+    const std::string& w = vocabulary[rng() % vocabulary.size()];
+    plain.add(w);
+    // The word, then padding of arbitrary bytes that must not leak into the key.
+    buffer = w;
+    for (std::size_t k = 0; k < mrkit::WordCounts::read_padding; ++k)
+      buffer.push_back(static_cast<char>(rng()));
+    padded.add_padded(std::string_view(buffer.data(), w.size()));
+    ++ref[w];
+  }
+  for (const mrkit::WordCounts* t : {&plain, &padded}) {
+    ASSERT_EQ(t->size(), ref.size());
+    std::uint64_t total = 0;
+    for (const auto& [w, c] : ref) {
+      EXPECT_EQ(t->count(w), c) << "length " << w.size();
+      total += c;
+    }
+    EXPECT_EQ(t->total(), total);
+    std::map<std::string, std::uint64_t> seen;
+    t->for_each([&](std::string_view w, std::uint64_t c, std::uint64_t h) {
+      seen[std::string(w)] = c;
+      EXPECT_EQ(h, mrkit::WordCounts::hash(w)) << "length " << w.size();
+    });
+    EXPECT_EQ(seen, ref);
+  }
+  // Prefixes and extensions of a present word are other words.
+  mrkit::WordCounts t;
+  t.add("abcdefghijklmnop");  // 16 bytes: inline
+  EXPECT_EQ(t.count("abcdefghijklmno"), 0U);
+  EXPECT_EQ(t.count("abcdefghijklmnopq"), 0U);
+  EXPECT_EQ(t.count(std::string_view("abcdefghijklmno\0", 16)), 0U);
+  EXPECT_EQ(t.count("abcdefghijklmnop"), 1U);
+}

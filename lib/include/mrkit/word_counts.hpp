@@ -1,8 +1,11 @@
-// A word -> count table built for many short keys: open addressing, the hash kept beside each
-// entry, the key bytes in one arena. Plus the order every output uses and top-K selection.
+// A word -> count table built for many short keys: open addressing with linear probing; words of
+// up to 16 bytes (nearly all) are kept inline in their slot as two zero-padded 64-bit halves, so
+// a lookup compares two integers and touches one cache line; longer words live in an arena.
+// Plus the order every output uses and top-K selection.
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <span>
 #include <string>
 #include <string_view>
@@ -29,10 +32,29 @@ class WordCounts;
 
 class WordCounts {
  public:
+  // Words of at most this many bytes are stored inline and take the fast path.
+  static constexpr std::size_t inline_bytes = 16;
+  // add_padded() may read this many bytes from a word's first byte, whatever its length.
+  static constexpr std::size_t read_padding = inline_bytes;
+
   [[nodiscard]] static std::uint64_t hash(std::string_view word) noexcept;
 
-  void add(std::string_view word, std::uint64_t count = 1);
-  void add_hashed(std::string_view word, std::uint64_t hash, std::uint64_t count);
+  void add(std::string_view word, std::uint64_t count = 1) {
+    if (word.size() <= inline_bytes) {
+      add_short(ShortKey::of(word.data(), word.size()), word, count);
+    } else {
+      add_long(word, count);
+    }
+  }
+  // As add(word, 1), for a word followed in memory by at least `read_padding` readable bytes
+  // (of any value): its key is then two masked loads, without a branch on its length.
+  void add_padded(std::string_view word) {
+    if (word.size() <= inline_bytes) {
+      add_short(ShortKey::of_padded(word.data(), word.size()), word, 1);
+    } else {
+      add_long(word, 1);
+    }
+  }
   void merge(const WordCounts& other);
   // Makes room for `words` distinct words and `key_bytes` bytes of keys without rehashing.
   void reserve(std::size_t words, std::size_t key_bytes = 0);
@@ -44,10 +66,13 @@ class WordCounts {
   // Bytes held by the table (slots and key arena), to report memory use.
   [[nodiscard]] std::size_t memory_bytes() const noexcept;
 
+  // Calls f(word, count, hash(word)) for every entry, in no particular order.
   template <class F>
   void for_each(F&& f) const {
     for (const Slot& s : slots_) {
-      if (s.count != 0) f(std::string_view(arena_.data() + s.offset, s.length), s.count, s.hash);
+      if (s.count == 0) continue;
+      const std::string_view w = word_of(s);
+      f(w, s.count, slot_hash(s, w));
     }
   }
   [[nodiscard]] std::vector<WordCount> to_vector() const;
@@ -63,12 +88,86 @@ class WordCounts {
   void merge_encoded(std::string_view bytes);
 
  private:
-  struct Slot {
-    std::uint64_t hash = 0;
-    std::uint64_t count = 0;  // 0 marks an empty slot
-    std::uint64_t offset = 0;
+  // A word of at most 16 bytes as two little-endian halves, zero past its end, and its length.
+  struct ShortKey {
+    std::uint64_t lo = 0;
+    std::uint64_t hi = 0;
     std::uint64_t length = 0;
+
+    static ShortKey of(const char* p, std::size_t n) noexcept {
+      char bytes[inline_bytes] = {};
+      if (n != 0) std::memcpy(bytes, p, n);
+      return from_bytes(bytes, n);
+    }
+    static ShortKey of_padded(const char* p, std::size_t n) noexcept {
+      std::uint64_t lo = 0;
+      std::uint64_t hi = 0;
+      std::memcpy(&lo, p, 8);
+      std::memcpy(&hi, p + 8, 8);
+      return {lo & low_bytes(n), hi & low_bytes(n < 8 ? 0 : n - 8), n};
+    }
+    // A mask of the k (at most 8) low bytes.
+    static constexpr std::uint64_t low_bytes(std::size_t k) noexcept {
+      return k >= 8 ? ~std::uint64_t{0} : (std::uint64_t{1} << (8 * k)) - 1;
+    }
+    static ShortKey from_bytes(const char* bytes, std::size_t n) noexcept {
+      ShortKey k;
+      std::memcpy(&k.lo, bytes, 8);
+      std::memcpy(&k.hi, bytes + 8, 8);
+      k.length = n;
+      return k;
+    }
+    // wyhash's mixing of the two halves and the length.
+    [[nodiscard]] std::uint64_t hash() const noexcept {
+      constexpr std::uint64_t k0 = 0xa0761d6478bd642fULL;
+      constexpr std::uint64_t k1 = 0xe7037ed1a0b428dbULL;
+      constexpr std::uint64_t k2 = 0x8ebc6af09c88c6e3ULL;
+      return mix(mix(lo ^ k1, hi ^ k2 ^ length) ^ k0, length ^ k1);
+    }
   };
+  // 64x64 -> 128-bit multiply, folded: the mixing step of wyhash.
+  static std::uint64_t mix(std::uint64_t a, std::uint64_t b) noexcept {
+    __extension__ using uint128 = unsigned __int128;  // GCC and Clang on 64-bit targets
+    const uint128 r = static_cast<uint128>(a) * b;
+    return static_cast<std::uint64_t>(r) ^ static_cast<std::uint64_t>(r >> 64);
+  }
+
+  // 32 bytes. Short word: lo/hi are its key; tag = length + 1 | arena offset << 5.
+  // Long word: lo = arena offset, hi = length; tag = long_tag | hash << 5. Empty: count == 0.
+  struct Slot {
+    std::uint64_t lo = 0;
+    std::uint64_t hi = 0;
+    std::uint64_t count = 0;
+    std::uint64_t tag = 0;
+  };
+  static constexpr std::uint64_t long_tag = 31;
+
+  void add_short(const ShortKey& key, std::string_view word, std::uint64_t count) {
+    if (count == 0) return;
+    if (!slots_.empty()) {
+      Slot* const slots = slots_.data();
+      const std::size_t mask = slots_.size() - 1;
+      const std::uint64_t tag_length = key.length + 1;
+      for (std::size_t i = key.hash() & mask;; i = (i + 1) & mask) {
+        Slot& s = slots[i];
+        if (s.lo == key.lo && s.hi == key.hi && (s.tag & 31) == tag_length) {
+          s.count += count;
+          total_ += count;
+          return;
+        }
+        if (s.count == 0) break;
+      }
+    }
+    insert_short(key, word, count);
+  }
+  void insert_short(const ShortKey& key, std::string_view word, std::uint64_t count);
+  void add_long(std::string_view word, std::uint64_t count);
+
+  [[nodiscard]] std::string_view word_of(const Slot& s) const noexcept {
+    if ((s.tag & 31) == long_tag) return {arena_.data() + s.lo, static_cast<std::size_t>(s.hi)};
+    return {arena_.data() + (s.tag >> 5), static_cast<std::size_t>((s.tag & 31) - 1)};
+  }
+  [[nodiscard]] static std::uint64_t slot_hash(const Slot& s, std::string_view word) noexcept;
   void grow();
   void rehash(std::size_t slots);
 
