@@ -63,12 +63,16 @@ void walk_fd(int dir_fd, const std::string& dir_path, std::vector<InputFile>& fo
     std::string path = dir_path;
     if (path.empty() || path.back() != '/') path += '/';
     path += name;
-    if (entry->d_type == DT_DIR) {
+    // Into a subdirectory, through a descriptor relative to this one.
+    auto descend = [&] {
       const int sub =
           ::openat(dir_fd, entry->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
       if (sub < 0)
         throw InputError("cannot read directory '" + path + "': " + std::strerror(errno));
       walk_fd(sub, path, found, out);
+    };
+    if (entry->d_type == DT_DIR) {
+      descend();
       continue;
     }
     struct stat st {};
@@ -78,11 +82,7 @@ void walk_fd(int dir_fd, const std::string& dir_path, std::vector<InputFile>& fo
     }
     if (S_ISDIR(st.st_mode)) {
       if (entry->d_type == DT_LNK) continue;  // a link to a directory: not followed, no loops
-      const int sub =
-          ::openat(dir_fd, entry->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-      if (sub < 0)
-        throw InputError("cannot read directory '" + path + "': " + std::strerror(errno));
-      walk_fd(sub, path, found, out);
+      descend();                              // a file system without d_type
       continue;
     }
     if (!S_ISREG(st.st_mode)) {
