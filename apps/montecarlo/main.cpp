@@ -3,6 +3,8 @@
 //    with numpy, summed; the ranks share out the seeds (the course's Pool, on MPI).
 //  - pi: hit or miss in the quarter disc; integral: the mean of 4 / (1 + x^2) on [0, 1).
 //    Both with a standard error and a 95% confidence interval, the same at every rank count.
+// With --checkpoint DIR, every subcommand records its finished tasks in DIR: the same command
+// run again after a crash resumes there, at any rank count, with the same result.
 #include <mrkit/command_line.hpp>
 #include <mrkit/estimator.hpp>
 #include <mrkit/pi_kernels.hpp>
@@ -51,14 +53,23 @@ CLI::Validator positive_seconds() {
 
 // The main program's options, which every subcommand accepts too.
 constexpr const char* common_options_help =
-    "Also: --format text|json, -o FILE (written atomically), --progress, --version (see "
-    "montecarlo --help).";
+    "Also: --format text|json, -o FILE (written atomically), --progress, --stats, --checkpoint "
+    "DIR, --version (see montecarlo --help).";
 
 struct CommonOptions {
   mrkit::OutputOptions out;
   bool progress = false;
   std::optional<mrkit::StatsFormat> stats;
+  std::string checkpoint_dir;  // empty: no checkpoint
 };
+
+// Like wordcount: the mother says how much an earlier run had done.
+void report_resume(std::uint64_t resumed, std::uint64_t tasks) {
+  if (resumed > 0) {
+    fmt::print(stderr, "{}: resumed from checkpoint: {} of {} tasks were already done\n", program,
+               resumed, tasks);
+  }
+}
 
 // Progress on the mother's standard error: when asked, or by default on a terminal.
 mrkit::ProgressMeter progress_meter(const mrkit::Runtime& rt, const CommonOptions& common) {
@@ -133,6 +144,7 @@ int run_square(mrkit::Runtime& rt, mrkit::SeedSweepOptions opt, const CommonOpti
         "accepts (at most {} seeds from there)",
         opt.first_seed, opt.seeds, seed_count - opt.first_seed));
   }
+  opt.checkpoint_dir = common.checkpoint_dir;
   mrkit::ProgressMeter meter = progress_meter(rt, common);
   opt.progress = [&meter](std::uint64_t done, std::uint64_t total) { meter.update(done, total); };
   mrkit::RankTimer timer;
@@ -141,6 +153,7 @@ int run_square(mrkit::Runtime& rt, mrkit::SeedSweepOptions opt, const CommonOpti
   meter.finish();
   if (common.stats) mrkit::print_rank_stats(rt.world(), timer, program, *common.stats);
   if (!rt.is_mother()) return 0;
+  report_resume(result.resumed_tasks, result.tasks);
   mrkit::emit(common.out, render_square(result, opt.first_seed, common.out.format));
   return 0;
 }
@@ -193,12 +206,20 @@ void add_estimator(CLI::App& app, EstimatorCommand& cmd, const std::string& help
       ->type_name("S")
       ->check(mrkit::whole_number(0, seed_count - 1));
   sub->add_option("--time-limit", cmd.options.time_limit,
-                  "Start no task after SECONDS; the estimate then uses the samples done")
+                  "Start no task after SECONDS; the estimate then uses the samples done (not "
+                  "with --checkpoint: such a run cannot be repeated)")
       ->type_name("SECONDS")
       ->check(positive_seconds());
 }
 
 int run_estimator(mrkit::Runtime& rt, EstimatorCommand cmd, const CommonOptions& common) {
+  if (!common.checkpoint_dir.empty() && cmd.options.time_limit > 0) {
+    throw mrkit::UsageError(
+        "--checkpoint and --time-limit cannot be combined: a run cut short by its time limit "
+        "cannot be resumed to the same result");
+  }
+  cmd.options.checkpoint_dir = common.checkpoint_dir;
+  cmd.options.checkpoint_job = fmt::format("{} {}", program, cmd.name);
   mrkit::ProgressMeter meter = progress_meter(rt, common);
   cmd.options.progress = [&meter](std::uint64_t done, std::uint64_t total) {
     meter.update(done, total);
@@ -220,6 +241,7 @@ int run_estimator(mrkit::Runtime& rt, EstimatorCommand cmd, const CommonOptions&
   meter.finish();
   if (common.stats) mrkit::print_rank_stats(rt.world(), timer, program, *common.stats);
   if (!rt.is_mother()) return 0;
+  report_resume(e.resumed_tasks, e.tasks);
   mrkit::emit(common.out, render_estimate(cmd, e, cmd.options.samples, common.out.format));
   return 0;
 }
@@ -228,7 +250,8 @@ int montecarlo(mrkit::Runtime& rt, int argc, char** argv) {
   CLI::App app{
       "Monte Carlo on MPI: the course's per-seed example bit for bit with numpy, and "
       "estimates of pi with error bars. Results are the same at every rank count.\n"
-      "Exit codes: 0 success, 1 run-time failure, 2 bad command line.",
+      "Exit codes: 0 success, 1 run-time failure, 2 bad command line, 3 a checkpoint of "
+      "another run.",
       program};
   app.require_subcommand(1);
   CommonOptions common;
@@ -236,6 +259,11 @@ int montecarlo(mrkit::Runtime& rt, int argc, char** argv) {
   app.add_flag("--progress", common.progress,
                "Show progress on standard error (default: only when it is a terminal)");
   mrkit::add_stats_option(app, common.stats);
+  app.add_option("--checkpoint", common.checkpoint_dir,
+                 "Record finished tasks in DIR (shared by all ranks); re-running the same command "
+                 "after a crash resumes from it, at any rank count, with the same result. A "
+                 "checkpoint of other options is refused (exit 3). Not with --time-limit")
+      ->type_name("DIR");
 
   mrkit::SeedSweepOptions square;
   add_square(app, square);

@@ -2,8 +2,12 @@
 
 #include "mpi_check.hpp"
 
+#include "mrkit/checkpoint.hpp"
 #include "mrkit/chunked_messages.hpp"
 #include "mrkit/runtime.hpp"
+#include "mrkit/version.hpp"
+
+#include <fmt/format.h>
 
 #include <mpi.h>
 
@@ -82,6 +86,65 @@ Moments merge_in_task_order(std::vector<TaskMoments> done) {
     level.swap(next);
   }
   return level.front();
+}
+
+// With a checkpoint, how many consecutive tasks share one record (one file, one fsync): enough
+// for 2^20 samples (milliseconds of work, well above the cost of a durable write) and for at
+// most 4096 records in all. From the task size and count alone.
+std::uint64_t tasks_per_record(std::uint64_t per_task, std::uint64_t tasks) {
+  constexpr std::uint64_t min_samples = std::uint64_t{1} << 20;
+  constexpr std::uint64_t max_records = 4096;
+  const std::uint64_t for_samples = per_task >= min_samples ? 1 : (min_samples - 1) / per_task + 1;
+  return std::max(for_samples, tasks / max_records + (tasks % max_records != 0 ? 1 : 0));
+}
+
+// What makes two estimator runs the same job: everything that changes a task's result or the
+// numbering of the tasks and records. Not the rank count, schedule or progress.
+std::string job_fingerprint(const EstimatorOptions& o, detail::Tally tally, std::uint64_t per_task,
+                            std::uint64_t tasks, std::uint64_t tasks_per_record) {
+  return fmt::format(
+      "job estimator {}\nkernel {}\ntally {}\nsamples {}\nseed {}\nstream {}\n"
+      "samples_per_task {}\ntasks {}\ntasks_per_record {}",
+      version, o.checkpoint_job, tally == detail::Tally::counts ? "counts" : "moments", o.samples,
+      o.seed, o.stream, per_task, tasks, tasks_per_record);
+}
+
+// A finished task's tally, as recorded in the checkpoint (a record holds its tasks' tallies in
+// task order): counts are (samples, successes), moments (count, mean, M2) with the doubles' own
+// bytes, so they come back bit for bit and merge in the same task order as ever.
+std::string encode_outcome(detail::Tally tally, std::uint64_t n,
+                           const detail::TaskOutcome& outcome) {
+  std::string out;
+  if (tally == detail::Tally::counts) {
+    put(out, n);
+    put(out, outcome.successes);
+  } else {
+    put(out, outcome.moments.count());
+    put(out, outcome.moments.mean());
+    put(out, outcome.moments.m2());
+  }
+  return out;
+}
+
+detail::TaskOutcome decode_outcome(detail::Tally tally, std::uint64_t n, std::uint64_t task,
+                                   std::string_view in) {
+  const auto corrupt = [task] {
+    return std::runtime_error(fmt::format("corrupt checkpoint record for task {}", task));
+  };
+  detail::TaskOutcome outcome;
+  if (tally == detail::Tally::counts) {
+    if (in.size() != 16 || take<std::uint64_t>(in) != n) throw corrupt();
+    outcome.successes = take<std::uint64_t>(in);
+    if (outcome.successes > n) throw corrupt();
+  } else {
+    if (in.size() != 24) throw corrupt();
+    const auto count = take<std::uint64_t>(in);
+    const auto mean = take<double>(in);
+    const auto m2 = take<double>(in);
+    if (count != n) throw corrupt();
+    outcome.moments = Moments::from(count, mean, m2);
+  }
+  return outcome;
 }
 
 using detail::check;
@@ -177,12 +240,25 @@ namespace detail {
 Estimate run_estimator(const boost::mpi::communicator& comm, const EstimatorOptions& options,
                        Tally tally, const TaskKernel& kernel) {
   if (options.samples == 0) throw std::invalid_argument("an estimate needs at least one sample");
+  const bool checkpointing = !options.checkpoint_dir.empty();
+  if (checkpointing && options.time_limit > 0) {
+    throw std::invalid_argument("a checkpoint cannot be combined with a time limit");
+  }
   const auto start = Clock::now();
   const std::uint64_t per_task = options.samples_per_task != 0
                                      ? options.samples_per_task
                                      : default_samples_per_task(options.samples);
   const std::uint64_t tasks = options.samples / per_task + (options.samples % per_task != 0);
   const bool mother = comm.rank() == mother_rank;
+  // With a checkpoint, runs of consecutive tasks are run and recorded together (one file each);
+  // without, every task on its own. Depends on the samples alone, never on the rank count, so a
+  // checkpoint resumes at any rank count.
+  const std::uint64_t group = checkpointing ? tasks_per_record(per_task, tasks) : 1;
+  const std::uint64_t groups = tasks / group + (tasks % group != 0);
+  const Checkpoint checkpoint(comm, options.checkpoint_dir,
+                              job_fingerprint(options, tally, per_task, tasks, group), groups);
+  std::vector<std::uint64_t> todo;  // with a checkpoint: the groups still to run
+  if (checkpointing) todo = checkpoint.remaining();
 
   std::uint64_t successes = 0;
   std::uint64_t samples_done = 0;
@@ -190,34 +266,74 @@ Estimate run_estimator(const boost::mpi::communicator& comm, const EstimatorOpti
   bool stopped = false;
   std::vector<TaskMoments> done;
 
-  const auto work = [&](std::uint64_t t, const Yield&) {
-    if (options.time_limit > 0 && seconds_since(start) >= options.time_limit) {
-      stopped = true;
-      return;
-    }
-    const std::uint64_t n = task_samples(options.samples, tasks, t);
-    RandomStream stream(options.seed, options.stream, t);
-    const TaskOutcome outcome = kernel(stream, n);
+  // Adds task t's outcome to this rank's tally.
+  const auto tally_task = [&](std::uint64_t t, std::uint64_t n, const TaskOutcome& outcome) {
     if (tally == Tally::counts) {
-      if (outcome.successes > n) {
-        throw std::logic_error("the kernel counted " + std::to_string(outcome.successes) +
-                               " successes in " + std::to_string(n) + " trials");
-      }
       successes += outcome.successes;
     } else {
-      if (outcome.moments.count() != n) {
-        throw std::logic_error("the kernel returned " + std::to_string(outcome.moments.count()) +
-                               " samples for a task of " + std::to_string(n));
-      }
       done.push_back({t, outcome.moments});
     }
     samples_done += n;
     ++tasks_done;
   };
-  (void)run_tasks(comm, options.schedule, tasks, work, options.progress);
+  const auto run_task = [&](std::uint64_t t) {
+    const std::uint64_t n = task_samples(options.samples, tasks, t);
+    RandomStream stream(options.seed, options.stream, t);
+    const TaskOutcome outcome = kernel(stream, n);
+    if (tally == Tally::counts && outcome.successes > n) {
+      throw std::logic_error("the kernel counted " + std::to_string(outcome.successes) +
+                             " successes in " + std::to_string(n) + " trials");
+    }
+    if (tally == Tally::moments && outcome.moments.count() != n) {
+      throw std::logic_error("the kernel returned " + std::to_string(outcome.moments.count()) +
+                             " samples for a task of " + std::to_string(n));
+    }
+    tally_task(t, n, outcome);
+    return outcome;
+  };
+  const auto work = [&](std::uint64_t index, const Yield& yield) {
+    if (options.time_limit > 0 && seconds_since(start) >= options.time_limit) {
+      stopped = true;
+      return;
+    }
+    if (!checkpointing) {
+      (void)run_task(index);
+      return;
+    }
+    const std::uint64_t g = todo[static_cast<std::size_t>(index)];
+    std::string record;
+    for (std::uint64_t t = g * group; t < std::min(tasks, (g + 1) * group); ++t) {
+      if (t != g * group) yield();
+      record += encode_outcome(tally, task_samples(options.samples, tasks, t), run_task(t));
+    }
+    checkpoint.record(g, record);
+  };
+  (void)run_tasks(comm, options.schedule, checkpointing ? todo.size() : tasks, work,
+                  options.progress);
+
+  // The mother adds the tasks that earlier runs finished, as if she had run them.
+  std::uint64_t resumed = 0;
+  for (const std::uint64_t g : checkpoint.finished()) {
+    const std::uint64_t first = g * group;
+    const std::uint64_t last = std::min(tasks, (g + 1) * group);
+    resumed += last - first;
+    if (!mother) continue;
+    const std::string record = checkpoint.load(g);
+    std::string_view in(record);
+    const std::size_t size = tally == Tally::counts ? 16 : 24;
+    if (in.size() != (last - first) * size) {
+      throw std::runtime_error(fmt::format("corrupt checkpoint record {}", g));
+    }
+    for (std::uint64_t t = first; t < last; ++t) {
+      const std::uint64_t n = task_samples(options.samples, tasks, t);
+      tally_task(t, n, decode_outcome(tally, n, t, in.substr(0, size)));
+      in.remove_prefix(size);
+    }
+  }
 
   Estimate e;
   e.ranks = comm.size();
+  e.resumed_tasks = resumed;
   if (tally == Tally::counts) {
     std::uint64_t sums[4] = {successes, samples_done, tasks_done, stopped ? 1U : 0U};
     check(MPI_Allreduce(MPI_IN_PLACE, sums, 4, MPI_UINT64_T, MPI_SUM, comm), "MPI_Allreduce");

@@ -2,18 +2,24 @@
 
 #include <mrkit/estimator.hpp>
 #include <mrkit/pi_kernels.hpp>
+#include <mrkit/runtime.hpp>
 #include <mrkit/seed_sweep.hpp>
 
 #include <gtest/gtest.h>
+#include <boost/mpi/collectives.hpp>
 #include <boost/mpi/communicator.hpp>
 
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <filesystem>
 #include <random>
+#include <stdexcept>
+#include <string>
 #include <vector>
 
 using mrkit::testing::all_ranks;
+using mrkit::testing::shared_temp_dir;
 using mrkit::testing::world;
 
 namespace {
@@ -59,6 +65,36 @@ bool inside(std::uint32_t wx, std::uint32_t wy) {
   return y * y <= ~(x * x);
 }
 
+// Removes, on the mother, the checkpoint records whose number n has n % modulus == residue (as a
+// crash would have left them unwritten); every rank returns how many (collective).
+std::uint64_t drop_records(const std::string& dir, std::uint64_t modulus, std::uint64_t residue) {
+  std::uint64_t dropped = 0;
+  if (world().rank() == 0) {
+    for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+      const std::string name = entry.path().filename().string();
+      if (!name.starts_with("task-")) continue;
+      if (std::stoull(name.substr(5)) % modulus == residue) {
+        std::filesystem::remove(entry.path());
+        ++dropped;
+      }
+    }
+  }
+  boost::mpi::broadcast(world(), dropped, 0);
+  return dropped;
+}
+
+// Runs `job` expecting an exception of type E on every rank.
+template <class E, class Job>
+bool throws_everywhere(Job&& job) {
+  bool threw = false;
+  try {
+    job();
+  } catch (const E&) {
+    threw = true;
+  }
+  return all_ranks(threw);
+}
+
 }  // namespace
 
 class SeedSweepTest : public ::testing::TestWithParam<mrkit::Schedule> {};
@@ -97,6 +133,38 @@ TEST_P(SeedSweepTest, SeedsPast2To32AreRefusedOnEveryRank) {
     threw = true;
   }
   EXPECT_TRUE(all_ranks(threw));
+}
+
+TEST_P(SeedSweepTest, ACheckpointResumesToTheSameTallyAtAnyRankCount) {
+  mrkit::SeedSweepOptions opt;
+  opt.first_seed = 4000000000U;
+  opt.seeds = 1000003;  // 16 tasks of 2^16 seeds (the default with a checkpoint), the last short
+  opt.schedule = GetParam();
+  const mrkit::SeedSweep reference = mrkit::sweep_numpy_seeds(world(), opt);
+  opt.checkpoint_dir = shared_temp_dir() + "/sweep";
+  const mrkit::SeedSweep first = mrkit::sweep_numpy_seeds(world(), opt);
+  EXPECT_TRUE(
+      all_ranks(first.counts == reference.counts && first.tasks == 16 && first.resumed_tasks == 0));
+
+  // The mother alone resumes after a crash that lost half the records.
+  const std::uint64_t lost = drop_records(opt.checkpoint_dir, 2, 1);
+  bool ok = true;
+  if (world().rank() == 0) {
+    const mrkit::SeedSweep alone_resumed = mrkit::sweep_numpy_seeds(alone(), opt);
+    ok = lost == 8 && alone_resumed.counts == reference.counts &&
+         alone_resumed.resumed_tasks == 16 - lost;
+  }
+  EXPECT_TRUE(all_ranks(ok));
+  // All ranks resume after a crash that lost the last task and two others.
+  const std::uint64_t lost_again = drop_records(opt.checkpoint_dir, 5, 0);
+  const mrkit::SeedSweep resumed = mrkit::sweep_numpy_seeds(world(), opt);
+  EXPECT_TRUE(all_ranks(resumed.counts == reference.counts &&
+                        resumed.resumed_tasks == 16 - lost_again && resumed.seeds == opt.seeds));
+
+  // Another sweep is refused: InputError on every rank, the checkpoint left alone.
+  opt.first_seed += 1;
+  EXPECT_TRUE(
+      throws_everywhere<mrkit::InputError>([&] { (void)mrkit::sweep_numpy_seeds(world(), opt); }));
 }
 
 INSTANTIATE_TEST_SUITE_P(Schedules, SeedSweepTest,
@@ -226,6 +294,70 @@ TEST_P(EstimatorTest, TheMotherReportsProgress) {
   });
   const bool ok = world().rank() == 0 ? reports > 0 && rising : reports == 0;
   EXPECT_TRUE(all_ranks(ok)) << "rank " << world().rank() << " reports " << reports;
+}
+
+// A job with a checkpoint, resumed after crashes that lost records, on the mother alone and on
+// all ranks, gives the same bits as a run without one; another job is refused.
+template <class Run>
+void check_checkpoint(mrkit::EstimatorOptions opt, Run&& estimate) {
+  // 96 tasks of 131075 samples; 8 tasks (2^20 samples) per record: 12 records.
+  opt.samples = 96 * 131075 - 50;
+  opt.samples_per_task = 131075;
+  const mrkit::Estimate reference = estimate(world(), opt);
+  opt.checkpoint_dir = shared_temp_dir() + "/estimator";
+  opt.checkpoint_job = "test";
+  const mrkit::Estimate first = estimate(world(), opt);
+  EXPECT_TRUE(
+      all_ranks(same_estimate(first, reference) && first.tasks == 96 && first.resumed_tasks == 0));
+
+  const std::uint64_t lost = drop_records(opt.checkpoint_dir, 2, 0);
+  bool ok = true;
+  if (world().rank() == 0) {
+    const mrkit::Estimate alone_resumed = estimate(alone(), opt);
+    ok = lost == 6 && same_estimate(alone_resumed, reference) &&
+         alone_resumed.resumed_tasks == 96 - 8 * lost;
+  }
+  EXPECT_TRUE(all_ranks(ok));
+  const std::uint64_t lost_again = drop_records(opt.checkpoint_dir, 4, 3);
+  const mrkit::Estimate resumed = estimate(world(), opt);
+  EXPECT_TRUE(
+      all_ranks(same_estimate(resumed, reference) && resumed.resumed_tasks == 96 - 8 * lost_again));
+  // Complete: nothing left to run, still the same bits.
+  const mrkit::Estimate again = estimate(world(), opt);
+  EXPECT_TRUE(all_ranks(same_estimate(again, reference) && again.resumed_tasks == 96));
+
+  auto other = opt;
+  other.seed += 1;
+  EXPECT_TRUE(throws_everywhere<mrkit::InputError>([&] { (void)estimate(world(), other); }));
+  other = opt;
+  other.checkpoint_job = "another kernel";
+  EXPECT_TRUE(throws_everywhere<mrkit::InputError>([&] { (void)estimate(world(), other); }));
+  other = opt;
+  other.time_limit = 10;
+  EXPECT_TRUE(throws_everywhere<std::invalid_argument>([&] { (void)estimate(world(), other); }));
+}
+
+TEST_P(EstimatorTest, ACheckpointOfCountsResumesToTheSameBits) {
+  mrkit::EstimatorOptions opt;
+  opt.seed = 31;
+  opt.schedule = GetParam();
+  check_checkpoint(opt, [](const boost::mpi::communicator& comm, const mrkit::EstimatorOptions& o) {
+    return mrkit::estimate_proportion(comm, o, [](mrkit::RandomStream& s, std::uint64_t n) {
+      return mrkit::quarter_disc_hits(s, n);
+    });
+  });
+}
+
+TEST_P(EstimatorTest, ACheckpointOfMeansResumesToTheSameBits) {
+  mrkit::EstimatorOptions opt;
+  opt.seed = 32;
+  opt.stream = 1;
+  opt.schedule = GetParam();
+  check_checkpoint(opt, [](const boost::mpi::communicator& comm, const mrkit::EstimatorOptions& o) {
+    return mrkit::estimate_mean(comm, o, [](mrkit::RandomStream& s, std::uint64_t n) {
+      return mrkit::arctan_integrand(s, n);
+    });
+  });
 }
 
 INSTANTIATE_TEST_SUITE_P(Schedules, EstimatorTest,

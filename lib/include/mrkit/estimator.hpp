@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <functional>
 #include <span>
+#include <string>
 #include <type_traits>
 
 namespace mrkit {
@@ -58,8 +59,17 @@ struct EstimatorOptions {
   std::uint64_t samples_per_task = 0;
   Schedule schedule = Schedule::static_blocks;
   // > 0: a rank starts no task after this many seconds; the estimate then uses the tasks done
-  // (and is no longer the same at every rank count).
+  // (and is no longer the same at every rank count). Not with a checkpoint.
   double time_limit = 0;
+  // A directory (shared by all ranks) where each finished task's tally is recorded (see
+  // checkpoint.hpp); running the same job again resumes from it, runs only the unfinished tasks
+  // and returns the same bits as an uninterrupted run, at any rank count. Empty: no checkpoint.
+  // Consecutive short tasks share a record (one file): 2^20 samples or more, 4096 records at most.
+  std::string checkpoint_dir;
+  // Names the kernel in the checkpoint's fingerprint, which otherwise holds the options above
+  // that change the result (samples, seed, stream, task size) and the mrkit version: the
+  // library cannot tell kernels apart, so give each kernel its own name.
+  std::string checkpoint_job;
   // Called on the mother as tasks start, with tasks under way or done and all tasks (see
   // scheduler.hpp); e.g. feed a ProgressMeter.
   Progress progress;
@@ -73,10 +83,11 @@ struct Estimate {
   double standard_error = 0;  // of the mean (NaN below two samples)
   double ci_low = 0;          // 95% confidence interval: value -/+ z_95 * standard_error
   double ci_high = 0;
-  std::uint64_t samples = 0;   // samples used: fewer than asked if the time limit struck
-  std::uint64_t tasks = 0;     // tasks done
-  bool stopped_early = false;  // the time limit struck
-  double seconds = 0;          // wall time on this rank, from the start to the merged result
+  std::uint64_t samples = 0;        // samples used: fewer than asked if the time limit struck
+  std::uint64_t tasks = 0;          // tasks done
+  std::uint64_t resumed_tasks = 0;  // of them, taken from the checkpoint of an earlier run
+  bool stopped_early = false;       // the time limit struck
+  double seconds = 0;               // wall time on this rank, from the start to the merged result
   int ranks = 0;
   Moments moments;
 
@@ -94,6 +105,8 @@ enum class Tally { counts, moments };
 using TaskKernel = std::function<TaskOutcome(RandomStream& stream, std::uint64_t samples)>;
 
 // Runs every task once over the ranks of `comm` (collective); all ranks return the estimate.
+// Throws std::invalid_argument for no samples or a checkpoint with a time limit, InputError for
+// a checkpoint of another job.
 [[nodiscard]] Estimate run_estimator(const boost::mpi::communicator& comm,
                                      const EstimatorOptions& options, Tally tally,
                                      const TaskKernel& kernel);
