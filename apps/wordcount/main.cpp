@@ -124,6 +124,12 @@ int wordcount(mrkit::Runtime& rt, int argc, char** argv) {
                  "Record finished tasks in DIR (shared by all ranks); re-running the same "
                  "command after a crash resumes from it")
       ->type_name("DIR");
+  app.add_option("--task-time-limit", opt.task_time_limit,
+                 "Dynamic schedule: warn about a task still running after SECONDS, and once "
+                 "all tasks are handed out run a copy on an idle rank (the first to finish "
+                 "counts)")
+      ->type_name("SECONDS")
+      ->check(mrkit::positive_seconds());
   bool progress = false;
   app.add_flag("--progress", progress,
                "Show progress on standard error (default: only when it is a terminal)");
@@ -132,6 +138,14 @@ int wordcount(mrkit::Runtime& rt, int argc, char** argv) {
   if (auto code = mrkit::parse_command_line(app, argc, argv, rt)) return *code;
 
   opt.schedule = schedule == "static" ? mrkit::Schedule::static_blocks : mrkit::Schedule::dynamic;
+  if (opt.task_time_limit > 0 && opt.schedule != mrkit::Schedule::dynamic) {
+    throw mrkit::UsageError("--task-time-limit needs --schedule dynamic (see " +
+                            std::string(program) + " --help)");
+  }
+  opt.on_straggler = [](const mrkit::StragglerReport& r) {
+    fmt::print(stderr, "{}: warning: {}\n", program, mrkit::describe(r));
+    std::fflush(stderr);
+  };
   opt.split_bytes = split;
   opt.frequencies = app.count("--top") > 0;
   opt.top = top;

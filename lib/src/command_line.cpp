@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <sstream>
@@ -32,6 +33,21 @@ CLI::Validator whole_number(std::uint64_t min, std::uint64_t max) {
         return {};
       },
       what);
+}
+
+CLI::Validator positive_seconds() {
+  return CLI::Validator(
+      [](const std::string& text) -> std::string {
+        double value = 0;
+        const char* last = text.data() + text.size();
+        const auto [end, ec] = std::from_chars(text.data(), last, value);
+        if (text.empty() || ec != std::errc() || end != last || !(value > 0) ||
+            !std::isfinite(value)) {
+          return "expected a number of seconds > 0, got '" + text + "'";
+        }
+        return {};
+      },
+      "a number > 0");
 }
 
 CLI::Validator one_of(const std::vector<std::string>& names) {

@@ -16,9 +16,13 @@
 #include <boost/serialization/vector.hpp>
 
 #include <cerrno>
+#include <charconv>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <stdexcept>
+#include <string_view>
+#include <thread>
 
 namespace mrkit {
 namespace {
@@ -136,12 +140,48 @@ void merge_task(std::string_view bytes, std::vector<std::uint64_t>& words_per_fi
   if (table != nullptr) table->merge_encoded(bytes.substr(at));
 }
 
+// Test hook, for the end-to-end tests only: MRKIT_TEST_SLOW_TASK=TASK:SECONDS makes every copy
+// of task TASK (numbered as in --checkpoint) sleep SECONDS before it counts, in 10 ms steps
+// that each call `yield`, so that it plays a straggler for --task-time-limit.
+struct SlowTaskHook {
+  std::uint64_t task = UINT64_MAX;
+  double seconds = 0;
+};
+
+SlowTaskHook slow_task_hook() {
+  const char* value = std::getenv("MRKIT_TEST_SLOW_TASK");
+  if (value == nullptr || *value == '\0') return {};
+  SlowTaskHook hook;
+  const std::string_view text(value);
+  const std::size_t colon = text.find(':');
+  const char* last = text.data() + text.size();
+  if (colon == std::string_view::npos ||
+      std::from_chars(text.data(), text.data() + colon, hook.task).ptr != text.data() + colon ||
+      std::from_chars(text.data() + colon + 1, last, hook.seconds).ptr != last ||
+      !(hook.seconds >= 0)) {
+    throw std::runtime_error("MRKIT_TEST_SLOW_TASK must be TASK:SECONDS, not '" +
+                             std::string(text) + "'");
+  }
+  return hook;
+}
+
+void play_straggler(const SlowTaskHook& hook, const Yield& yield) {
+  const auto until = Clock::now() + std::chrono::duration<double>(hook.seconds);
+  while (Clock::now() < until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    yield();
+  }
+}
+
 }  // namespace
 
 WordCountResult count_words(const boost::mpi::communicator& comm,
                             const std::vector<std::string>& paths,
                             const WordCountOptions& options) {
   const auto start = Clock::now();
+  if (options.task_time_limit > 0 && options.schedule != Schedule::dynamic) {
+    throw UsageError("a task time limit needs the dynamic schedule");
+  }
   WordCountResult result;
   result.ranks = comm.size();
 
@@ -196,40 +236,76 @@ WordCountResult count_words(const boost::mpi::communicator& comm,
   std::vector<char> buffer;
   OpenFile open_file;
 
-  WordCounts task_table;  // with a checkpoint, each task's own words, recorded on their own
-  const ScheduleStats sched = run_tasks(
-      comm, options.schedule, todo.size(),
-      [&](std::uint64_t index, const Yield& yield) {
-        const std::uint64_t task = todo[index];
-        std::vector<std::pair<std::size_t, std::uint64_t>> counts;
-        WordCounts* into = checkpoint.enabled() && table_ptr != nullptr ? &task_table : table_ptr;
-        for (const FilePiece& piece : space.pieces(tasks[task])) {
-          const InputFile& file = result.files[piece.file];
-          const ReadAt reader =
-              pread_reader(open_file.get(piece.file, file.path, file.size), file.path);
-          const ScanResult r =
-              scan_words(reader, file.size, {piece.begin, piece.end}, scan, into, buffer, yield);
-          result.words_per_file[piece.file] += r.words;
-          stats.bytes += r.bytes_read;
-          counts.emplace_back(piece.file, r.words);
-        }
-        if (checkpoint.enabled()) {
-          checkpoint.record(task,
-                            encode_task(counts, table_ptr != nullptr ? &task_table : nullptr));
-          if (table_ptr != nullptr) {
-            table.merge(task_table);
-            task_table = WordCounts{};
-          }
-        }
-      },
-      options.progress);
+  const SlowTaskHook hook = slow_task_hook();
+  // Counts the words of one task into `into` (if tabulating), its words per file into `counts`.
+  std::vector<std::pair<std::size_t, std::uint64_t>> counts;
+  const auto scan_task = [&](std::uint64_t task, const Yield& yield, WordCounts* into) {
+    if (task == hook.task) play_straggler(hook, yield);
+    counts.clear();
+    for (const FilePiece& piece : space.pieces(tasks[task])) {
+      const InputFile& file = result.files[piece.file];
+      const ReadAt reader =
+          pread_reader(open_file.get(piece.file, file.path, file.size), file.path);
+      const ScanResult r =
+          scan_words(reader, file.size, {piece.begin, piece.end}, scan, into, buffer, yield);
+      stats.bytes += r.bytes_read;
+      counts.emplace_back(piece.file, r.words);
+    }
+  };
+  WordCounts task_table;  // a task's own words: with a checkpoint, or until its copy counts
+  // Adds a finished task's counts (and task_table) to this rank's.
+  const auto commit_task = [&](std::uint64_t task, bool own_table) {
+    for (const auto& [file, words] : counts) result.words_per_file[file] += words;
+    if (checkpoint.enabled()) {
+      checkpoint.record(task, encode_task(counts, table_ptr != nullptr ? &task_table : nullptr));
+    }
+    if (own_table && table_ptr != nullptr) {
+      table.merge(task_table);
+      task_table = WordCounts{};
+    }
+  };
+  ScheduleStats sched;
+  if (options.task_time_limit > 0) {
+    // A task may run as several copies: each counts aside and commits only if it finished first.
+    DynamicOptions dynamic;
+    dynamic.task_time_limit = options.task_time_limit;
+    dynamic.reissue = true;
+    dynamic.on_straggler = [&](const StragglerReport& report) {
+      StragglerReport r = report;
+      r.task = todo[report.task];
+      if (options.on_straggler) {
+        options.on_straggler(r);
+      } else {
+        fmt::print(stderr, "mrkit: warning: {}\n", describe(r));
+      }
+    };
+    sched = run_pure_tasks(
+        comm, options.schedule, todo.size(),
+        [&](std::uint64_t index, const Yield& yield) -> Commit {
+          const std::uint64_t task = todo[index];
+          if (table_ptr != nullptr) task_table = WordCounts{};  // an abandoned copy's words
+          scan_task(task, yield, table_ptr != nullptr ? &task_table : nullptr);
+          return [&commit_task, task] { commit_task(task, true); };
+        },
+        options.progress, dynamic);
+  } else {
+    sched = run_tasks(
+        comm, options.schedule, todo.size(),
+        [&](std::uint64_t index, const Yield& yield) {
+          const std::uint64_t task = todo[index];
+          const bool own_table = checkpoint.enabled() && table_ptr != nullptr;
+          scan_task(task, yield, own_table ? &task_table : table_ptr);
+          commit_task(task, own_table);
+        },
+        options.progress);
+  }
   // The mother adds what earlier runs finished.
   if (comm.rank() == mother_rank) {
     for (const std::uint64_t task : checkpoint.finished()) {
       merge_task(checkpoint.load(task), result.words_per_file, table_ptr);
     }
   }
-  stats.tasks = sched.tasks;
+  stats.tasks = sched.tasks;  // committed; stats.bytes also counts copies another rank beat
   stats.scan_seconds = sched.work_seconds;
   stats.wait_seconds = sched.wait_seconds;
   stats.table_bytes = table.memory_bytes();

@@ -26,6 +26,8 @@ struct OutputOptions {
 // Validators with plain messages: "--top: expected a whole number >= 0, got 'x'".
 // `max` bounds the value (e.g. 2^32-1 for a 32-bit seed).
 [[nodiscard]] CLI::Validator whole_number(std::uint64_t min, std::uint64_t max = UINT64_MAX);
+// "--task-time-limit: expected a number of seconds > 0, got 'x'" (finite, so not inf or nan).
+[[nodiscard]] CLI::Validator positive_seconds();
 // "--schedule: expected one of static|dynamic, got 'x'".
 [[nodiscard]] CLI::Validator one_of(const std::vector<std::string>& names);
 

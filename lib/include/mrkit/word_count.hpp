@@ -11,6 +11,7 @@
 #include <boost/mpi/communicator.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,11 @@ struct WordCountOptions {
   // job resumes from it. Empty: no checkpoint. With a checkpoint the default split size does
   // not depend on the rank count, so a run may resume on another number of ranks.
   std::string checkpoint_dir;
+  // Dynamic schedule only: a task still running after this many seconds is reported (to
+  // on_straggler, else as a warning on stderr) and, once every task is handed out, re-issued to
+  // an idle rank; the first copy to finish counts. 0: no limit (and no scratch copies).
+  double task_time_limit = 0;
+  std::function<void(const StragglerReport&)> on_straggler;  // on the mother
 };
 
 struct RankStats {

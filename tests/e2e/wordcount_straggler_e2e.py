@@ -1,0 +1,109 @@
+#!/usr/bin/env python3
+"""End-to-end test of `wordcount --task-time-limit` (a straggling task reported and re-issued).
+
+Usage (as registered in CTest, once per rank count P = 2, 3, 4):
+
+    /usr/bin/python3 tests/e2e/wordcount_straggler_e2e.py --bin build/bin/wordcount \
+        --ranks P --mpiexec /usr/bin/mpiexec
+
+The straggler comes from wordcount's test hook MRKIT_TEST_SLOW_TASK=TASK:SECONDS (every copy
+of task TASK sleeps SECONDS first, calling the scheduler's yield every 10 ms). Checked:
+  1. with the hook and a 0.3 s limit: exit 0, exactly one warning naming task 3, a rank of
+     the job and the limit, and output identical to a run without hook and without limit;
+  2. with the hook, the limit and --checkpoint: the same output (each task recorded once);
+  3. with a limit and no straggler: the same output and no warning;
+  4. bad uses: --schedule static with a limit, and limits that are not a positive finite
+     number, exit 2 with a one-line message.
+
+Python 3 standard library only. The last line printed is `N passed, N failed`.
+"""
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+for _k, _v in (("OMPI_ALLOW_RUN_AS_ROOT", "1"),
+               ("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1"),
+               ("OMPI_MCA_rmaps_base_oversubscribe", "1"),
+               ("OMPI_MCA_pml", "ob1")):
+    os.environ.setdefault(_k, _v)
+
+LICENSES = "/usr/share/common-licenses"
+TIMEOUT = 60
+WARNING = re.compile(
+    r"^wordcount: warning: task 3 has run \d+\.\d s on rank (\d+) \(.+\) \(limit 0\.3 s\)$")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--bin", required=True)
+    parser.add_argument("--ranks", type=int, required=True)
+    parser.add_argument("--mpiexec", default="mpiexec")
+    args = parser.parse_args()
+    passed = failed = 0
+
+    def check(name, ok, detail=""):
+        nonlocal passed, failed
+        if ok:
+            passed += 1
+            print(f"PASS {name}")
+        else:
+            failed += 1
+            print(f"FAIL {name}" + (f"\n  {detail}" if detail else ""))
+
+    def run(extra, slow=None):
+        env = dict(os.environ)
+        env.pop("MRKIT_TEST_SLOW_TASK", None)
+        if slow:
+            env["MRKIT_TEST_SLOW_TASK"] = slow
+        cmd = [args.mpiexec, "-n", str(args.ranks), args.bin, "--format", "tsv", "--top", "0",
+               "-i", "--split-bytes", "16384"] + extra + [LICENSES]
+        p = subprocess.run(cmd, env=env, capture_output=True, timeout=TIMEOUT)
+        return p.returncode, p.stdout, p.stderr.decode(errors="replace")
+
+    def warnings(err):
+        return [line for line in err.splitlines() if "warning" in line]
+
+    rc, want, err = run([])
+    check("reference run", rc == 0 and len(want) > 0, err)
+
+    rc, got, err = run(["--task-time-limit", "0.3"], slow="3:1.5")
+    check("straggler: exit 0", rc == 0, err)
+    check("straggler: same output", got == want)
+    lines = warnings(err)
+    match = WARNING.match(lines[0]) if len(lines) == 1 else None
+    check("straggler: one warning naming task 3, its rank and the limit",
+          match is not None and 0 <= int(match.group(1)) < args.ranks, err)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        rc, got, err = run(["--task-time-limit", "0.3", "--checkpoint", tmp + "/ckpt"],
+                           slow="3:1.5")
+        check("straggler with --checkpoint: exit 0 and same output", rc == 0 and got == want,
+              err)
+        check("straggler with --checkpoint: one warning", len(warnings(err)) == 1, err)
+
+    rc, got, err = run(["--task-time-limit", "30"])
+    check("no straggler: same output, no warning",
+          rc == 0 and got == want and not warnings(err), err)
+
+    for bad, message in ((["--schedule", "static", "--task-time-limit", "1"],
+                          "--task-time-limit needs --schedule dynamic"),
+                         (["--task-time-limit", "0"], "expected a number of seconds > 0"),
+                         (["--task-time-limit", "-2"], "expected a number of seconds > 0"),
+                         (["--task-time-limit", "inf"], "expected a number of seconds > 0"),
+                         (["--task-time-limit", "nan"], "expected a number of seconds > 0")):
+        rc, got, err = run(bad)
+        first = err.splitlines()[0] if err else ""
+        check(f"usage: {' '.join(bad)}",
+              rc == 2 and got == b"" and first.startswith("wordcount: ") and message in first,
+              err)
+
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
