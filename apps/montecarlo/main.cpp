@@ -16,7 +16,6 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -34,22 +33,6 @@ constexpr std::uint64_t seed_count = std::uint64_t{1} << 32;  // numpy's seeds: 
 constexpr double course_serial_seconds = 35.959041118621826;
 constexpr double course_pool_seconds = 12.80519723892212;
 constexpr std::uint64_t course_seeds = 10000000;
-
-// "--time-limit: expected a number of seconds > 0, got 'x'".
-CLI::Validator positive_seconds() {
-  return CLI::Validator(
-      [](const std::string& text) -> std::string {
-        double value = 0;
-        const char* last = text.data() + text.size();
-        const auto [end, ec] = std::from_chars(text.data(), last, value);
-        if (text.empty() || ec != std::errc() || end != last || !(value > 0) ||
-            !std::isfinite(value)) {
-          return "expected a number of seconds > 0, got '" + text + "'";
-        }
-        return {};
-      },
-      "SECONDS > 0");
-}
 
 // The main program's options, which every subcommand accepts too.
 constexpr const char* common_options_help =
@@ -209,7 +192,7 @@ void add_estimator(CLI::App& app, EstimatorCommand& cmd, const std::string& help
                   "Start no task after SECONDS; the estimate then uses the samples done (not "
                   "with --checkpoint: such a run cannot be repeated)")
       ->type_name("SECONDS")
-      ->check(positive_seconds());
+      ->check(mrkit::positive_seconds());
 }
 
 int run_estimator(mrkit::Runtime& rt, EstimatorCommand cmd, const CommonOptions& common) {

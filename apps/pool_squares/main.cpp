@@ -45,9 +45,9 @@ int pool_squares(mrkit::Runtime& rt, int argc, char** argv) {
   double sleep_seconds = 10;
   double timeout_seconds = 1;
   app.add_option("--sleep", sleep_seconds, "How long the impatient task sleeps (default 10 s)")
-      ->check(CLI::Range(0.0, 3600.0));
+      ->check(mrkit::seconds_between(0, 3600));
   app.add_option("--timeout", timeout_seconds, "How long get() waits for it (default 1 s)")
-      ->check(CLI::Range(0.0, 3600.0));
+      ->check(mrkit::seconds_between(0, 3600));
   mrkit::add_output_options(app, out, "text");
   if (auto code = mrkit::parse_command_line(app, argc, argv, rt)) return *code;
 

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdio>
 #include <iostream>
+#include <optional>
 #include <sstream>
 
 namespace mrkit {
@@ -35,19 +36,40 @@ CLI::Validator whole_number(std::uint64_t min, std::uint64_t max) {
       what);
 }
 
+namespace {
+
+// A finite number written in full (from_chars: no leading space, no trailing text), or nothing.
+std::optional<double> finite_number(const std::string& text) {
+  double value = 0;
+  const char* last = text.data() + text.size();
+  const auto [end, ec] = std::from_chars(text.data(), last, value);
+  if (text.empty() || ec != std::errc() || end != last || !std::isfinite(value)) return {};
+  return value;
+}
+
+}  // namespace
+
 CLI::Validator positive_seconds() {
   return CLI::Validator(
       [](const std::string& text) -> std::string {
-        double value = 0;
-        const char* last = text.data() + text.size();
-        const auto [end, ec] = std::from_chars(text.data(), last, value);
-        if (text.empty() || ec != std::errc() || end != last || !(value > 0) ||
-            !std::isfinite(value)) {
-          return "expected a number of seconds > 0, got '" + text + "'";
-        }
+        const auto value = finite_number(text);
+        if (!value || !(*value > 0)) return "expected a number of seconds > 0, got '" + text + "'";
         return {};
       },
       "a number > 0");
+}
+
+CLI::Validator seconds_between(double min, double max) {
+  const std::string what = fmt::format("a number from {} to {}", min, max);
+  return CLI::Validator(
+      [=](const std::string& text) -> std::string {
+        const auto value = finite_number(text);
+        if (!value || *value < min || *value > max) {
+          return "expected " + what + " (seconds), got '" + text + "'";
+        }
+        return {};
+      },
+      what);
 }
 
 CLI::Validator one_of(const std::vector<std::string>& names) {

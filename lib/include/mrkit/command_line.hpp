@@ -28,6 +28,8 @@ struct OutputOptions {
 [[nodiscard]] CLI::Validator whole_number(std::uint64_t min, std::uint64_t max = UINT64_MAX);
 // "--task-time-limit: expected a number of seconds > 0, got 'x'" (finite, so not inf or nan).
 [[nodiscard]] CLI::Validator positive_seconds();
+// "--sleep: expected a number from 0 to 3600 (seconds), got 'nan'" (finite, inclusive bounds).
+[[nodiscard]] CLI::Validator seconds_between(double min, double max);
 // "--schedule: expected one of static|dynamic, got 'x'".
 [[nodiscard]] CLI::Validator one_of(const std::vector<std::string>& names);
 
