@@ -3,6 +3,7 @@
 // per file and in total, and optionally ranks the most frequent words.
 #include <mrkit/command_line.hpp>
 #include <mrkit/progress_meter.hpp>
+#include <mrkit/rank_stats.hpp>
 #include <mrkit/runtime.hpp>
 #include <mrkit/word_count.hpp>
 
@@ -12,6 +13,7 @@
 
 #include <cstdio>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -78,16 +80,15 @@ std::string render(const mrkit::WordCountResult& r, mrkit::OutputFormat format, 
   return out;
 }
 
-void print_stats(const mrkit::WordCountResult& r) {
-  fmt::print(stderr, "{}: {} rank{}, {} task{} of {} bytes, {:.3f} s\n", program, r.ranks,
-             r.ranks == 1 ? "" : "s", r.tasks, r.tasks == 1 ? "" : "s", r.split_bytes, r.seconds);
-  fmt::print(stderr, "{:>5} {:>16} {:>6} {:>14} {:>9} {:>9} {:>9} {:>12}\n", "rank", "host",
-             "tasks", "bytes", "scan_s", "wait_s", "merge_s", "table_bytes");
-  for (const auto& s : r.rank_stats) {
-    fmt::print(stderr, "{:>5} {:>16} {:>6} {:>14} {:>9.3f} {:>9.3f} {:>9.3f} {:>12}\n", s.rank,
-               s.host, s.tasks, s.bytes, s.scan_seconds, s.wait_seconds, s.merge_seconds,
-               s.table_bytes);
+// --stats: the job's shape, then the per-rank table (or one JSON object) on standard error.
+void print_stats(const mrkit::WordCountResult& r, mrkit::StatsFormat format) {
+  if (format == mrkit::StatsFormat::json) {
+    std::fputs(mrkit::rank_times_json(r.rank_times, program).c_str(), stderr);
+    return;
   }
+  fmt::print(stderr, "{}: {} task{} of {} bytes; data_MiB is the word table at its largest\n",
+             program, r.tasks, r.tasks == 1 ? "" : "s", r.split_bytes);
+  std::fputs(mrkit::format_rank_times(r.rank_times, program).c_str(), stderr);
 }
 
 int wordcount(mrkit::Runtime& rt, int argc, char** argv) {
@@ -103,7 +104,7 @@ int wordcount(mrkit::Runtime& rt, int argc, char** argv) {
   std::string schedule = "dynamic";
   std::uint64_t top = 0;
   std::uint64_t split = 0;
-  bool stats = false;
+  std::optional<mrkit::StatsFormat> stats;
 
   app.add_option("paths", paths, "Files and directories (walked recursively)")
       ->required()
@@ -119,7 +120,7 @@ int wordcount(mrkit::Runtime& rt, int argc, char** argv) {
                  "Bytes per task (default: about 16 tasks per rank, 1 MiB to 64 MiB)")
       ->type_name("B")
       ->check(mrkit::whole_number(1));
-  app.add_flag("--stats", stats, "Print per-rank tasks, bytes and seconds on standard error");
+  mrkit::add_stats_option(app, stats);
   app.add_option("--checkpoint", opt.checkpoint_dir,
                  "Record finished tasks in DIR (shared by all ranks); re-running the same "
                  "command after a crash resumes from it")
@@ -162,7 +163,7 @@ int wordcount(mrkit::Runtime& rt, int argc, char** argv) {
                result.resumed_tasks, result.tasks);
   }
   mrkit::emit(out, render(result, out.format, opt.frequencies));
-  if (stats) print_stats(result);
+  if (stats) print_stats(result, *stats);
   return 0;
 }
 

@@ -7,6 +7,8 @@
 #include <boost/serialization/string.hpp>
 #include <boost/serialization/vector.hpp>
 
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <cstdio>
 
@@ -88,7 +90,15 @@ RankTimes RankTimer::snapshot(int rank) const {
   t.wait_seconds = wait_;
   t.io_seconds = io_;
   t.elapsed_seconds = std::chrono::duration<double>(Clock::now() - start_).count();
+  t.data_bytes = data_bytes_;
+  t.peak_memory_bytes = peak_memory_bytes();
   return t;
+}
+
+std::uint64_t peak_memory_bytes() noexcept {
+  rusage usage{};
+  if (::getrusage(RUSAGE_SELF, &usage) != 0 || usage.ru_maxrss < 0) return 0;
+  return static_cast<std::uint64_t>(usage.ru_maxrss) * 1024;  // Linux: kilobytes
 }
 
 std::vector<RankTimes> gather_rank_times(const boost::mpi::communicator& comm,
@@ -139,14 +149,17 @@ std::string format_rank_times(std::span<const RankTimes> times, std::string_view
   for (const RankTimes& t : times) host_width = std::max(host_width, t.host.size());
   std::string out = fmt::format("{}: {} rank{}, {:.3f} s\n", program, s.ranks,
                                 s.ranks == 1 ? "" : "s", s.elapsed_seconds);
-  out += fmt::format("{:>5} {:>{}} {:>8} {:>14} {:>10} {:>10} {:>10} {:>10} {:>10}\n", "rank",
-                     "host", host_width, "tasks", "bytes", "compute_s", "wait_s", "io_s", "other_s",
-                     "total_s");
+  out += fmt::format("{:>5} {:>{}} {:>8} {:>14} {:>10} {:>10} {:>10} {:>10} {:>10} {:>9} {:>9}\n",
+                     "rank", "host", host_width, "tasks", "bytes", "compute_s", "wait_s", "io_s",
+                     "other_s", "total_s", "data_MiB", "peak_MiB");
+  constexpr double mib = 1024.0 * 1024.0;
   for (const RankTimes& t : times) {
-    out +=
-        fmt::format("{:>5} {:>{}} {:>8} {:>14} {:>10.3f} {:>10.3f} {:>10.3f} {:>10.3f} {:>10.3f}\n",
-                    t.rank, t.host, host_width, t.tasks, t.bytes, t.compute_seconds, t.wait_seconds,
-                    t.io_seconds, t.other_seconds(), t.elapsed_seconds);
+    out += fmt::format(
+        "{:>5} {:>{}} {:>8} {:>14} {:>10.3f} {:>10.3f} {:>10.3f} {:>10.3f} {:>10.3f} {:>9.1f} "
+        "{:>9.1f}\n",
+        t.rank, t.host, host_width, t.tasks, t.bytes, t.compute_seconds, t.wait_seconds,
+        t.io_seconds, t.other_seconds(), t.elapsed_seconds, static_cast<double>(t.data_bytes) / mib,
+        static_cast<double>(t.peak_memory_bytes) / mib);
   }
   out += fmt::format(
       "busiest rank {}: {:.3f} s compute + I/O (mean {:.3f} s), imbalance {:.2f} (1.00 is even)\n"
@@ -165,9 +178,10 @@ std::string rank_times_json(std::span<const RankTimes> times, std::string_view p
     out += fmt::format(
         "{}{{\"rank\": {}, \"host\": {}, \"tasks\": {}, \"bytes\": {}, \"compute_seconds\": {}, "
         "\"wait_seconds\": {}, \"io_seconds\": {}, \"other_seconds\": {}, "
-        "\"elapsed_seconds\": {}}}",
+        "\"elapsed_seconds\": {}, \"data_bytes\": {}, \"peak_memory_bytes\": {}}}",
         i == 0 ? "" : ", ", t.rank, json_string(t.host), t.tasks, t.bytes, t.compute_seconds,
-        t.wait_seconds, t.io_seconds, t.other_seconds(), t.elapsed_seconds);
+        t.wait_seconds, t.io_seconds, t.other_seconds(), t.elapsed_seconds, t.data_bytes,
+        t.peak_memory_bytes);
   }
   out += fmt::format(
       "], \"summary\": {{\"elapsed_seconds\": {}, \"busiest_rank\": {}, \"busiest_seconds\": {}, "

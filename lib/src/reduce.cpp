@@ -29,8 +29,12 @@ void sum_to_root(const boost::mpi::communicator& comm, std::span<std::uint64_t> 
   }
 }
 
-WordCounts exchange_word_counts(const boost::mpi::communicator& comm, const WordCounts& local) {
-  std::vector<std::string> incoming = exchange_bytes(comm, local.encode_partitioned(comm.size()));
+WordCounts exchange_word_counts(const boost::mpi::communicator& comm, WordCounts local) {
+  if (comm.size() == 1) return local;  // already the whole partition
+  std::vector<std::string> outgoing = local.encode_partitioned(comm.size());
+  local = WordCounts{};  // the table or its encoding, never both plus the result
+  std::vector<std::string> incoming = exchange_bytes(comm, outgoing);
+  outgoing = {};
   WordCounts mine;
   for (std::string& bytes : incoming) {
     mine.merge_encoded(bytes);

@@ -10,8 +10,10 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <boost/mpi/collectives.hpp>
+#include <boost/serialization/map.hpp>
 #include <boost/serialization/string.hpp>
 #include <boost/serialization/vector.hpp>
 
@@ -20,6 +22,9 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <map>
+#include <optional>
+#include <span>
 #include <stdexcept>
 #include <string_view>
 #include <thread>
@@ -58,18 +63,36 @@ std::vector<InputFile> decode_files(const std::string& bytes) {
   return files;
 }
 
-// Keeps the last file opened by this rank: consecutive pieces are usually of the same file.
+// Keeps the last file opened by this rank (consecutive pieces are usually of the same file) and
+// the directory of the last one: files of one directory are opened relative to it, so that many
+// small files do not cost a walk of their whole path each.
 class OpenFile {
  public:
   OpenFile() = default;
   OpenFile(const OpenFile&) = delete;
   OpenFile& operator=(const OpenFile&) = delete;
-  ~OpenFile() { close(); }
+  ~OpenFile() {
+    close();
+    if (dir_fd_ >= 0) ::close(dir_fd_);
+  }
 
   int get(std::size_t index, const std::string& path, std::uint64_t size) {
     if (fd_ >= 0 && index_ == index) return fd_;
     close();
-    fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    const std::size_t slash = path.rfind('/');
+    if (slash == std::string::npos || slash == 0) {
+      fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    } else {
+      const std::string_view dir(path.data(), slash);
+      if (dir_fd_ < 0 || dir != dir_path_) {
+        if (dir_fd_ >= 0) ::close(dir_fd_);
+        dir_path_.assign(dir);
+        dir_fd_ = ::open(dir_path_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+      }
+      fd_ = dir_fd_ >= 0
+                ? ::openat(dir_fd_, path.c_str() + slash + 1, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+                : ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    }
     if (fd_ < 0) throw std::runtime_error("cannot open '" + path + "': " + std::strerror(errno));
     // Worth a system call only for files read in many buffers.
     if (size >= (std::uint64_t{4} << 20)) ::posix_fadvise(fd_, 0, 0, POSIX_FADV_SEQUENTIAL);
@@ -84,7 +107,48 @@ class OpenFile {
   }
   int fd_ = -1;
   std::size_t index_ = 0;
+  int dir_fd_ = -1;
+  std::string dir_path_;
 };
+
+// A file whose size or modification time differs, once read, from when it was listed was
+// written to while it was counted: its count is of the bytes that were there when read (up to
+// the listed size), which may mix old and new content. Checked by the rank that reads a file's
+// last piece, after reading it.
+void note_if_changed(int fd, std::size_t index, const InputFile& file,
+                     std::map<std::size_t, std::string>& changed) {
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) return;
+  const auto size = static_cast<std::uint64_t>(st.st_size);
+  const std::int64_t mtime =
+      static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+  if (size == file.size && mtime == file.mtime_ns) return;
+  changed[index] =
+      size == file.size
+          ? fmt::format(
+                "'{}' was modified while it was counted: its count may mix old and new "
+                "content",
+                file.path)
+          : fmt::format(
+                "'{}' {} while it was counted ({} bytes listed, {} now): its count is of "
+                "the bytes read, at most the first {}",
+                file.path, size < file.size ? "shrank" : "grew", file.size, size, file.size);
+}
+
+// Collective: every rank's changed files reach the mother's warnings, in file order.
+void gather_changed_files(const boost::mpi::communicator& comm,
+                          std::map<std::size_t, std::string>& changed,
+                          std::vector<std::string>& warnings) {
+  if (comm.rank() != mother_rank) {
+    boost::mpi::gather(comm, changed, mother_rank);
+    return;
+  }
+  std::vector<std::map<std::size_t, std::string>> all;
+  boost::mpi::gather(comm, changed, all, mother_rank);
+  std::map<std::size_t, std::string> merged;  // a re-issued task may see a file twice
+  for (auto& m : all) merged.merge(m);
+  for (auto& [index, text] : merged) warnings.push_back(std::move(text));
+}
 
 void put_u64(std::string& out, std::uint64_t v) {
   out.append(reinterpret_cast<const char*>(&v), sizeof v);
@@ -224,9 +288,8 @@ WordCountResult count_words(const boost::mpi::communicator& comm,
   const std::vector<std::uint64_t> todo = checkpoint.remaining();
   result.resumed_tasks = checkpoint.finished().size();
 
-  RankStats stats;
-  stats.rank = comm.rank();
-  stats.host = Runtime::host();
+  RankTimer timer;
+  double io_seconds = 0;  // inside tasks: opening and reading files
   result.words_per_file.assign(result.files.size(), 0);
   WordCounts table;
   WordCounts* table_ptr = options.frequencies ? &table : nullptr;
@@ -236,6 +299,8 @@ WordCountResult count_words(const boost::mpi::communicator& comm,
   std::vector<char> buffer;
   OpenFile open_file;
 
+  // Files found changed (size or modification time) after they were listed, by index.
+  std::map<std::size_t, std::string> changed;
   const SlowTaskHook hook = slow_task_hook();
   // Counts the words of one task into `into` (if tabulating), its words per file into `counts`.
   std::vector<std::pair<std::size_t, std::uint64_t>> counts;
@@ -244,12 +309,21 @@ WordCountResult count_words(const boost::mpi::communicator& comm,
     counts.clear();
     for (const FilePiece& piece : space.pieces(tasks[task])) {
       const InputFile& file = result.files[piece.file];
-      const ReadAt reader =
-          pread_reader(open_file.get(piece.file, file.path, file.size), file.path);
+      auto io_start = Clock::now();
+      const int fd = open_file.get(piece.file, file.path, file.size);
+      const ReadAt pread_at = pread_reader(fd, file.path);
+      io_seconds += seconds_since(io_start);
+      const ReadAt reader = [&](std::uint64_t offset, std::span<char> into_buffer) {
+        io_start = Clock::now();
+        const std::size_t got = pread_at(offset, into_buffer);
+        io_seconds += seconds_since(io_start);
+        return got;
+      };
       const ScanResult r =
           scan_words(reader, file.size, {piece.begin, piece.end}, scan, into, buffer, yield);
-      stats.bytes += r.bytes_read;
+      timer.add_bytes(r.bytes_read);
       counts.emplace_back(piece.file, r.words);
+      if (piece.end == file.size) note_if_changed(fd, piece.file, file, changed);
     }
   };
   WordCounts task_table;  // a task's own words: with a checkpoint, or until its copy counts
@@ -305,31 +379,26 @@ WordCountResult count_words(const boost::mpi::communicator& comm,
       merge_task(checkpoint.load(task), result.words_per_file, table_ptr);
     }
   }
-  stats.tasks = sched.tasks;  // committed; stats.bytes also counts copies another rank beat
-  stats.scan_seconds = sched.work_seconds;
-  stats.wait_seconds = sched.wait_seconds;
-  stats.table_bytes = table.memory_bytes();
+  timer.add(sched);  // tasks committed; bytes also count copies another rank beat
+  timer.add_io_inside_tasks(io_seconds);
+  timer.note_data_bytes(table.memory_bytes());
 
-  const auto merge_start = Clock::now();
+  std::optional<RankTimer::Scope> reducing(std::in_place, timer, TimeBucket::wait);
   sum_to_root(comm, result.words_per_file, mother_rank);
   if (comm.rank() == mother_rank) {
     for (const std::uint64_t n : result.words_per_file) result.total_words += n;
   }
   if (options.frequencies) {
-    const WordCounts mine = exchange_word_counts(comm, table);
-    table = WordCounts{};
-    stats.table_bytes = std::max<std::uint64_t>(stats.table_bytes, mine.memory_bytes());
+    const WordCounts mine = exchange_word_counts(comm, std::move(table));
+    timer.note_data_bytes(mine.memory_bytes());
     result.distinct_words = sum_all(comm, mine.size());
     result.top = gather_top_k(comm, mine, options.top, mother_rank);
   }
-  stats.merge_seconds = seconds_since(merge_start);
+  reducing.reset();
 
-  if (comm.rank() == mother_rank) {
-    boost::mpi::gather(comm, stats, result.rank_stats, mother_rank);
-  } else {
-    boost::mpi::gather(comm, stats, mother_rank);
-    result.rank_stats = {stats};
-  }
+  gather_changed_files(comm, changed, result.warnings);
+  result.rank_times = gather_rank_times(comm, timer, mother_rank);
+  if (comm.rank() != mother_rank) result.rank_times = {timer.snapshot(comm.rank())};
   result.seconds = seconds_since(start);
   return result;
 }

@@ -118,7 +118,7 @@ TEST_P(WordCountTest, MatchesTheSerialReference) {
            r.top.size() == ref.size();
       for (const auto& w : r.top) ok = ok && ref.count(w.word) == 1 && ref.at(w.word) == w.count;
       if (r.ranks != world().size() ||
-          r.rank_stats.size() != static_cast<std::size_t>(world().size()))
+          r.rank_times.size() != static_cast<std::size_t>(world().size()))
         ok = false;
     }
     ASSERT_TRUE(all_ranks(ok)) << why << " fold=" << fold;

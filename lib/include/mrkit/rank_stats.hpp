@@ -1,6 +1,6 @@
 // Per-rank seconds in compute, communication/wait and I/O, gathered on the mother and shown by a
 // program's --stats as a table on standard error (or JSON), so that the serial part and the
-// imbalance between ranks can be seen rather than guessed.
+// imbalance between ranks can be seen rather than guessed; with each rank's peak memory.
 //
 //   mrkit::RankTimer timer;                                   // on every rank, at the start
 //   { auto t = timer.time(mrkit::TimeBucket::io); read(...); }  // a scope into a bucket
@@ -38,14 +38,17 @@ struct RankTimes {
   double compute_seconds = 0;
   double wait_seconds = 0;
   double io_seconds = 0;
-  double elapsed_seconds = 0;  // since the timer started
+  double elapsed_seconds = 0;           // since the timer started
+  std::uint64_t data_bytes = 0;         // the program's main data (e.g. a word table), at most
+  std::uint64_t peak_memory_bytes = 0;  // the process's peak resident memory (getrusage)
   [[nodiscard]] double busy_seconds() const noexcept { return compute_seconds + io_seconds; }
   // Elapsed time in no bucket (start-up, set-up, bookkeeping); never negative.
   [[nodiscard]] double other_seconds() const noexcept;
 
   template <class Archive>
   void serialize(Archive& ar, unsigned /*version*/) {
-    ar& rank& host& tasks& bytes& compute_seconds& wait_seconds& io_seconds& elapsed_seconds;
+    ar& rank& host& tasks& bytes& compute_seconds& wait_seconds& io_seconds& elapsed_seconds&
+        data_bytes& peak_memory_bytes;
   }
 };
 
@@ -88,6 +91,10 @@ class RankTimer {
   void add_io_inside_tasks(double seconds) noexcept;
   void add_tasks(std::uint64_t n) noexcept { tasks_ += n; }
   void add_bytes(std::uint64_t n) noexcept { bytes_ += n; }
+  // The size of the program's main data structure; the largest value noted is reported.
+  void note_data_bytes(std::uint64_t n) noexcept {
+    data_bytes_ = n > data_bytes_ ? n : data_bytes_;
+  }
 
   [[nodiscard]] double seconds(TimeBucket bucket) const noexcept;
   // This rank's times so far.
@@ -100,7 +107,11 @@ class RankTimer {
   double io_ = 0;
   std::uint64_t tasks_ = 0;
   std::uint64_t bytes_ = 0;
+  std::uint64_t data_bytes_ = 0;
 };
+
+// This process's peak resident memory so far, in bytes (0 if the system does not say).
+[[nodiscard]] std::uint64_t peak_memory_bytes() noexcept;
 
 // Collective: every rank's times on `root` in rank order; other ranks get an empty vector.
 [[nodiscard]] std::vector<RankTimes> gather_rank_times(const boost::mpi::communicator& comm,

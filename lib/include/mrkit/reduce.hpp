@@ -21,9 +21,10 @@ namespace mrkit {
 void sum_to_root(const boost::mpi::communicator& comm, std::span<std::uint64_t> values, int root);
 
 // Hash-partitioned merge: rank r ends with the complete counts of exactly the words that
-// WordCounts::owner() assigns to r. Memory per rank stays near vocabulary / P.
+// WordCounts::owner() assigns to r. Memory per rank stays near vocabulary / P: `local` is
+// encoded, then freed, before the exchange (pass it with std::move to give its memory back).
 [[nodiscard]] WordCounts exchange_word_counts(const boost::mpi::communicator& comm,
-                                              const WordCounts& local);
+                                              WordCounts local);
 
 // Binomial-tree merge: `root` ends with the complete table, others with an empty one.
 [[nodiscard]] WordCounts tree_merge_word_counts(const boost::mpi::communicator& comm,

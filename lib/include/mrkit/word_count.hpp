@@ -5,6 +5,7 @@
 #pragma once
 
 #include "mrkit/input_files.hpp"
+#include "mrkit/rank_stats.hpp"
 #include "mrkit/scheduler.hpp"
 #include "mrkit/word_counts.hpp"
 
@@ -36,22 +37,6 @@ struct WordCountOptions {
   std::function<void(const StragglerReport&)> on_straggler;  // on the mother
 };
 
-struct RankStats {
-  int rank = 0;
-  std::string host;
-  std::uint64_t tasks = 0;
-  std::uint64_t bytes = 0;
-  double scan_seconds = 0;   // reading and counting
-  double wait_seconds = 0;   // waiting for tasks
-  double merge_seconds = 0;  // reducing counts and tables
-  std::uint64_t table_bytes = 0;
-
-  template <class Archive>
-  void serialize(Archive& ar, unsigned /*version*/) {
-    ar& rank& host& tasks& bytes& scan_seconds& wait_seconds& merge_seconds& table_bytes;
-  }
-};
-
 // Complete on the mother; other ranks hold only their own stats.
 struct WordCountResult {
   std::vector<InputFile> files;
@@ -60,7 +45,10 @@ struct WordCountResult {
   std::uint64_t distinct_words = 0;  // with frequencies
   std::vector<WordCount> top;        // with frequencies, in output order
   std::vector<std::string> warnings;
-  std::vector<RankStats> rank_stats;  // one per rank, in rank order
+  // Per rank, in rank order: compute (scanning), I/O (opening and reading), wait (for tasks,
+  // and the reduction of counts and tables), tasks, bytes read, the word table's largest size
+  // as data bytes, and peak memory. Complete on the mother; other ranks hold their own.
+  std::vector<RankTimes> rank_times;
   std::uint64_t split_bytes = 0;
   std::uint64_t tasks = 0;
   std::uint64_t resumed_tasks = 0;  // tasks taken from the checkpoint
