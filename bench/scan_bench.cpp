@@ -1,6 +1,6 @@
 // Times (and, under valgrind --tool=callgrind, counts instructions of) the word-count kernels
 // on one file in memory, without MPI: the count-only scan, and the tabulating scan with and
-// without case folding. Usage: scan_bench FILE [REPEAT]
+// without case folding. Usage: scan_bench FILE [REPEAT] [count|table|table-i] (default: all three)
 #include <mrkit/word_counts.hpp>
 #include <mrkit/word_scan.hpp>
 
@@ -14,7 +14,7 @@
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: scan_bench FILE [REPEAT]\n");
+    std::fprintf(stderr, "usage: scan_bench FILE [REPEAT] [count|table|table-i]\n");
     return 2;
   }
   std::ifstream in(argv[1], std::ios::binary);
@@ -29,7 +29,9 @@ int main(int argc, char** argv) {
     return n;
   };
   std::vector<char> buffer;
+  const char* only = argc > 3 ? argv[3] : nullptr;
   for (const char* mode : {"count", "table", "table-i"}) {
+    if (only != nullptr && std::strcmp(only, mode) != 0) continue;
     double best = 1e30;
     std::uint64_t words = 0;
     std::size_t distinct = 0;
