@@ -11,67 +11,49 @@ What is checked, for the given rank count:
   2. unsafe reports lost_updates == sum(|expected - final|) over its repeats, loses nothing
      with one rank, and (P > 1) loses updates in at least one of a few runs;
   3. the text output tells the course's story: one "Final balance = N" line per repeat;
-  4. -o writes the same report to a file; bad --mode / --iterations exit 2 with one line.
+  4. -o writes the same report to a file; bad --mode / --iterations exit 2 with one line;
+  5. --stats=json: one JSON object on stderr (program, ranks == P, one entry per rank in rank
+     order, shares summing to 1), --stats: a table with one row per rank, and in both the
+     report on stdout is the one printed without --stats (all but its ns per operation).
 
 The last line printed is `N passed, N failed`; the exit status is non-zero on any failure.
 """
 
-import argparse
 import json
 import os
-import subprocess
+import re
 import sys
 import tempfile
 
-for _k, _v in (("OMPI_ALLOW_RUN_AS_ROOT", "1"),
-               ("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1"),
-               ("OMPI_MCA_rmaps_base_oversubscribe", "1"),
-               ("OMPI_MCA_mpi_yield_when_idle", "1"),
-               ("OMPI_MCA_pml", "ob1")):
-    os.environ.setdefault(_k, _v)
+import e2e_support as e2e
+
+e2e.set_mpi_defaults()
 
 KEYS = {"mode", "expected", "final_balances", "lost_updates", "ns_per_op"}
 
 
-class Results:
-    def __init__(self):
-        self.passed = 0
-        self.failed = 0
-
-    def check(self, name, ok, detail=""):
-        if ok:
-            self.passed += 1
-            print(f"ok    {name}", flush=True)
-        else:
-            self.failed += 1
-            print(f"FAIL  {name}" + (f"\n      {detail}" if detail else ""), flush=True)
-        return ok
+def deterministic(p, fmt):
+    """The report on stdout without its timing: the JSON without ns_per_op (which must be
+    there), or the text with the number of ns per operation replaced."""
+    if fmt == "json":
+        j = e2e.json_or(p.out, {})
+        return {k: v for k, v in j.items() if k != "ns_per_op"} if "ns_per_op" in j else None
+    text, n = re.subn(r"(?m)^\d+(\.\d+)? ns per operation$", "N ns per operation", p.stdout)
+    return text if n == 1 else None
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--bin", required=True)
-    ap.add_argument("--ranks", type=int, required=True)
-    ap.add_argument("--mpiexec", default="mpiexec")
-    a = ap.parse_args()
-    res = Results()
-
-    def run(args, direct=False):
-        argv = ([a.bin] if direct else
-                [a.mpiexec, "--mca", "odls_base_sigkill_timeout", "0", "-n", str(a.ranks), a.bin])
-        return subprocess.run(argv + list(args), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, timeout=240)
+    a = e2e.mpi_arguments(__doc__.split("\n")[0]).parse_args()
+    res = e2e.Results()
+    run = e2e.Runner(a.bin, a.mpiexec, a.ranks, timeout=240, fast_kill=True).run
 
     def report(args):
         p = run(args + ["--format", "json"])
-        try:
-            return p, json.loads(p.stdout)
-        except ValueError:
-            return p, {}
+        return p, e2e.json_or(p.out, {})
 
     for mode in ("lock", "atomic"):
         p, j = report(["--mode", mode, "--iterations", "2000", "--repeat", "4"])
-        res.check(f"{mode}: exactly the five keys", set(j) == KEYS, p.stdout.decode() + p.stderr.decode())
+        res.check(f"{mode}: exactly the five keys", set(j) == KEYS, p.describe())
         res.check(f"{mode}: every balance is 100, nothing lost",
                   j.get("mode") == mode and j.get("expected") == 100 and
                   j.get("final_balances") == [100] * 4 and j.get("lost_updates") == 0 and
@@ -84,7 +66,7 @@ def main():
         p, j = report(["--mode", "unsafe", "--iterations", "10000", "--repeat", "3"])
         balances = j.get("final_balances", [])
         runs.append(balances)
-        honest = honest and p.returncode == 0 and len(balances) == 3 and \
+        honest = honest and p.rc == 0 and len(balances) == 3 and \
             j.get("lost_updates") == sum(abs(100 - b) for b in balances) and set(j) == KEYS
         lost_any = lost_any or j.get("lost_updates", 0) > 0
         if lost_any and a.ranks > 1:
@@ -96,10 +78,10 @@ def main():
         res.check("unsafe, several ranks: updates are lost", lost_any, str(runs))
 
     p = run(["--mode", "atomic", "--iterations", "100", "--repeat", "10"])
-    lines = p.stdout.decode().splitlines()
+    lines = p.stdout.splitlines()
     res.check("text: the course's ten 'Final balance = 100' lines",
               lines[:10] == ["Final balance = 100"] * 10 and "ns per operation" in lines[-1],
-              p.stdout.decode())
+              p.stdout)
     with tempfile.TemporaryDirectory(prefix="bank-e2e-") as tmp:
         out = os.path.join(tmp, "report.json")
         p = run(["--mode", "lock", "--iterations", "50", "--repeat", "2", "--format", "json", "-o", out])
@@ -108,23 +90,19 @@ def main():
                 j = json.load(f)
         except (OSError, ValueError):
             j = {}
-        res.check("-o writes the report", p.returncode == 0 and p.stdout == b"" and
-                  j.get("final_balances") == [100, 100], describe(p))
+        res.check("-o writes the report", p.rc == 0 and p.out == b"" and
+                  j.get("final_balances") == [100, 100], p.describe())
 
     for name, args, text in (("bad --mode", ["--mode", "careful"], "bank: --mode: expected one of unsafe|lock|atomic"),
                              ("bad --iterations", ["--iterations", "-4"], "bank: --iterations: expected a whole number"),
                              ("bad --repeat", ["--repeat", "0"], "bank: --repeat: expected a whole number")):
         p = run(args, direct=a.ranks == 1)
-        mine = [ln for ln in p.stderr.decode().splitlines() if ln.startswith("bank:")]
-        res.check(f"{name}: exit 2, one line", p.returncode == 2 and len(mine) == 1 and
-                  mine[0].startswith(text), describe(p))
-
-    print(f"{res.passed} passed, {res.failed} failed")
-    return 1 if res.failed else 0
-
-
-def describe(p):
-    return f"exit {p.returncode}; stdout {p.stdout[:300]!r}; stderr {p.stderr.decode()[:400]}"
+        res.check(f"{name}: exit 2, one line", e2e.said_once(p, "bank", 2, starts=text),
+                  p.describe())
+    e2e.check_rank_stats(res, run, "bank", a.ranks,
+                         ["--mode", "lock", "--iterations", "2000", "--repeat", "3"],
+                         deterministic, " (but ns per operation)")
+    return res.finish()
 
 
 if __name__ == "__main__":

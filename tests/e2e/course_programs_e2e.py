@@ -12,18 +12,13 @@ ids aside, which are checked for what they must be: the children's ids are not t
 when there are several ranks). The last line printed is `N passed, N failed`.
 """
 
-import argparse
 import os
 import re
-import subprocess
 import sys
 
-for _k, _v in (("OMPI_ALLOW_RUN_AS_ROOT", "1"),
-               ("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1"),
-               ("OMPI_MCA_rmaps_base_oversubscribe", "1"),
-               ("OMPI_MCA_mpi_yield_when_idle", "1"),
-               ("OMPI_MCA_pml", "ob1")):
-    os.environ.setdefault(_k, _v)
+import e2e_support as e2e
+
+e2e.set_mpi_defaults()
 
 PIPE = """Message envoyé : hello
 Message envoyé : hey
@@ -77,40 +72,18 @@ Score: 8
 """
 
 
-class Results:
-    def __init__(self):
-        self.passed = 0
-        self.failed = 0
-
-    def check(self, name, ok, detail=""):
-        if ok:
-            self.passed += 1
-            print(f"ok    {name}", flush=True)
-        else:
-            self.failed += 1
-            print(f"FAIL  {name}" + (f"\n{detail}" if detail else ""), flush=True)
-        return ok
-
-
 def child_rank(child, ranks):
     return 0 if ranks == 1 else 1 + (child - 1) % (ranks - 1)
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--bindir", required=True)
-    ap.add_argument("--ranks", type=int, required=True)
-    ap.add_argument("--mpiexec", default="mpiexec")
-    a = ap.parse_args()
-    res = Results()
+    a = e2e.mpi_arguments(__doc__.split("\n")[0], binary="--bindir").parse_args()
+    res = e2e.Results()
     p = a.ranks
 
     def run(name, *args):
-        argv = [a.mpiexec, "--mca", "odls_base_sigkill_timeout", "0", "-n", str(p),
-                os.path.join(a.bindir, name)] + list(args)
-        r = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE, timeout=120)
-        return r.returncode, r.stdout.decode("utf-8", "replace"), r.stderr.decode("utf-8", "replace")
+        r = e2e.Runner(os.path.join(a.bindir, name), a.mpiexec, p, fast_kill=True).mpi(args)
+        return r.rc, r.stdout, r.stderr
 
     def same(name, got, want):
         rc, out, err = got
@@ -183,9 +156,7 @@ def main():
     rc, out, err = run("wait_pipes", "--children", "0")
     res.check("a bad option exits 2 with one line", rc == 2 and
               err.splitlines()[0].startswith("wait_pipes: --children: expected a whole number"), err)
-
-    print(f"{res.passed} passed, {res.failed} failed")
-    return 1 if res.failed else 0
+    return res.finish()
 
 
 if __name__ == "__main__":

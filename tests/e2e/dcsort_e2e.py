@@ -18,45 +18,30 @@ What is checked:
   4. -o replaces an existing file atomically, "-o -" writes keys to stdout and the report to
      stderr;
   5. errors: a missing input or a torn file exits 3, a bad command line exits 2, each with one
-     "dcsort: ..." line (directly at P == 1, under mpiexec otherwise).
+     "dcsort: ..." line (directly at P == 1, under mpiexec otherwise);
+  6. --stats=json: one JSON object on stderr (program, ranks == P, one entry per rank in rank
+     order, shares summing to 1), --stats: a table with one row per rank; the report on stdout
+     is the one printed without --stats (but its seconds), the keys of "-o -" byte for byte.
 
 The last line printed is `N passed, N failed`; the exit status is non-zero on any failure.
 """
 
-import argparse
 import array
 import json
 import os
 import random
+import re
 import struct
-import subprocess
 import sys
 import tempfile
 
-for _k, _v in (("OMPI_ALLOW_RUN_AS_ROOT", "1"),
-               ("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1"),
-               ("OMPI_MCA_rmaps_base_oversubscribe", "1"),
-               ("OMPI_MCA_pml", "ob1")):
-    os.environ.setdefault(_k, _v)
+import e2e_support as e2e
+
+e2e.set_mpi_defaults()
 
 MASK = (1 << 64) - 1
 INT64_MIN, INT64_MAX = -(1 << 63), (1 << 63) - 1
 FIGURE = [38, 27, 43, 3, 9, 82, 10]
-
-
-class Results:
-    def __init__(self):
-        self.passed = 0
-        self.failed = 0
-
-    def check(self, name, ok, detail=""):
-        if ok:
-            self.passed += 1
-            print(f"ok    {name}", flush=True)
-        else:
-            self.failed += 1
-            print(f"FAIL  {name}" + (f"\n      {detail}" if detail else ""), flush=True)
-        return ok
 
 
 def splitmix64(seed, count):
@@ -84,24 +69,6 @@ def unpack(data):
     return a.tolist()
 
 
-class Runner:
-    def __init__(self, binary, mpiexec, ranks):
-        self.binary, self.mpiexec, self.ranks = binary, mpiexec, ranks
-
-    def run(self, args, direct=False, timeout=120):
-        argv = ([self.binary] if direct else
-                [self.mpiexec, "--mca", "odls_base_sigkill_timeout", "0", "-n", str(self.ranks),
-                 self.binary]) + list(args)
-        p = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE, timeout=timeout)
-        return p
-
-
-def describe(p):
-    return (f"exit {p.returncode}; stdout {p.stdout[:300]!r}; "
-            f"stderr {p.stderr.decode('utf-8', 'replace')[:600]}")
-
-
 def test_files(res, run, tmp, ranks):
     rng = random.Random(20240612)
     cases = {
@@ -120,44 +87,41 @@ def test_files(res, run, tmp, ranks):
         with open(src, "wb") as f:
             f.write(pack(keys))
         p = run.run([src, "-o", dst, "--format", "json"])
-        if not res.check(f"{name}: exit 0", p.returncode == 0, describe(p)):
+        if not res.check(f"{name}: exit 0", p.rc == 0, p.describe()):
             continue
         with open(dst, "rb") as f:
             got = f.read()
         res.check(f"{name}: output is sorted() of the input ({len(keys)} keys)",
                   got == pack(sorted(keys)),
                   f"got {len(got)} bytes, first keys {unpack(got[:64])}")
-        try:
-            report = json.loads(p.stdout)
-        except ValueError:
-            report = {}
+        report = e2e.json_or(p.out, {})
         res.check(f"{name}: JSON report", report.get("keys") == len(keys) and
                   report.get("ranks") == ranks and report.get("sorted") is True and
                   report.get("permutation") is True and report.get("output") == dst,
-                  p.stdout.decode())
+                  p.stdout)
 
 
 def test_generate(res, run, tmp):
     for n, seed in ((0, 1), (1, 0), (5000, 1), (77777, 2**64 - 1)):
         dst = os.path.join(tmp, f"gen-{n}-{seed}.bin")
         p = run.run(["--generate", str(n), "--seed", str(seed), "-o", dst])
-        if not res.check(f"--generate {n} --seed {seed}: exit 0", p.returncode == 0, describe(p)):
+        if not res.check(f"--generate {n} --seed {seed}: exit 0", p.rc == 0, p.describe()):
             continue
         with open(dst, "rb") as f:
             got = unpack(f.read())
         res.check(f"--generate {n} --seed {seed}: sorted splitmix64 keys",
                   got == sorted(splitmix64(seed, n)), f"first keys {got[:4]}")
-        text = p.stdout.decode()
+        text = p.stdout
         res.check(f"--generate {n}: text report", text.startswith(f"sorted {n} key") and
                   "verified: sorted, and the same keys as the input" in text, text)
 
 
 def test_trace(res, run, tmp, ranks):
     p = run.run(["--generate", "1000", "--trace"])
-    lines = p.stdout.decode().splitlines()
+    lines = p.stdout.splitlines()
     solves = [ln for ln in lines if ln.lstrip().startswith("solve")]
     solvers = sorted(int(ln.split(" on rank ")[1].split()[0]) for ln in solves)
-    res.check("--trace: one solve line per rank", p.returncode == 0 and
+    res.check("--trace: one solve line per rank", p.rc == 0 and
               solvers == list(range(ranks)), "\n".join(lines))
     combines = [ln for ln in lines if ln.lstrip().startswith("combine")]
     res.check("--trace: ranks - 1 combines, the last on rank 0",
@@ -168,7 +132,7 @@ def test_trace(res, run, tmp, ranks):
     with open(src, "wb") as f:
         f.write(pack(FIGURE))
     p = run.run([src, "--trace", "--leaf-keys", "1"])
-    out = p.stdout.decode()
+    out = p.stdout
     lines = out.splitlines()
     res.check("figure: starts by dividing the course's keys",
               bool(lines) and lines[0].startswith("divide  [38 27 43 3 9 82 10] on "), out)
@@ -180,13 +144,10 @@ def test_trace(res, run, tmp, ranks):
               bool(lines) and lines[-3].startswith("combine on rank 0") and
               lines[-3].endswith(" -> [3 9 10 27 38 43 82]"), out)
     p = run.run([src, "--trace", "--leaf-keys", "1", "--format", "json"])
-    try:
-        tree = json.loads(p.stdout).get("tree", [])
-    except ValueError:
-        tree = []
+    tree = e2e.json_or(p.out, {}).get("tree", [])
     res.check("figure: JSON tree of 13 nodes", len(tree) == 13 and tree[0]["path"] == "" and
               tree[0]["problem"] == "[38 27 43 3 9 82 10]" and
-              tree[0]["solution"] == "[3 9 10 27 38 43 82]", p.stdout.decode()[:500])
+              tree[0]["solution"] == "[3 9 10 27 38 43 82]", p.stdout[:500])
 
 
 def test_output(res, run, tmp):
@@ -199,15 +160,15 @@ def test_output(res, run, tmp):
         f.write(b"old content that is longer than the new one" * 10)
     p = run.run([src, "-o", dst])
     with open(dst, "rb") as f:
-        res.check("-o replaces an existing file", p.returncode == 0 and f.read() == pack(sorted(keys)),
-                  describe(p))
+        res.check("-o replaces an existing file", p.rc == 0 and f.read() == pack(sorted(keys)),
+                  p.describe())
     p = run.run([src, "-o", "-", "--format", "json"])
-    ok = p.returncode == 0 and p.stdout == pack(sorted(keys))
+    ok = p.rc == 0 and p.out == pack(sorted(keys))
     try:
-        ok = ok and json.loads(p.stderr.decode().strip().splitlines()[-1])["sorted"] is True
+        ok = ok and json.loads(p.stderr.strip().splitlines()[-1])["sorted"] is True
     except (ValueError, IndexError, KeyError):
         ok = False
-    res.check("-o -: keys on stdout, report on stderr", ok, describe(p))
+    res.check("-o -: keys on stdout, report on stderr", ok, p.describe())
     leftovers = [n for n in os.listdir(tmp) if n.startswith(".existing.bin.")]
     res.check("-o leaves no temporary file", not leftovers, str(leftovers))
 
@@ -228,31 +189,55 @@ def test_errors(res, run, tmp, direct):
     ]
     for name, args, code, message in cases:
         p = run.run(args, direct=direct)
-        err = p.stderr.decode("utf-8", "replace")
-        mine = [ln for ln in err.splitlines() if ln.startswith("dcsort:")]
-        res.check(f"{name}: exit {code}, one message", p.returncode == code and len(mine) == 1 and
-                  mine[0].startswith(message), describe(p))
+        res.check(f"{name}: exit {code}, one message", e2e.said_once(p, "dcsort", code, message),
+                  p.describe())
     p = run.run(["--help"], direct=direct)
-    res.check("--help", p.returncode == 0 and b"--generate" in p.stdout and b"--trace" in p.stdout,
-              describe(p))
+    res.check("--help", p.rc == 0 and b"--generate" in p.out and b"--trace" in p.out,
+              p.describe())
+
+
+def without_times(p, fmt):
+    """The report on stdout without its seconds: the JSON without "seconds" (which must be
+    there), or the text with every "N.NNN s" replaced."""
+    if fmt == "json":
+        j = e2e.json_or(p.out, {})
+        return {k: v for k, v in j.items() if k != "seconds"} if "seconds" in j else None
+    text, n = re.subn(r"\b\d+\.\d+ s\b", "N s", p.stdout)
+    return text if n > 0 else None
+
+
+def test_stats(res, run, ranks):
+    """--stats and --stats=json: the per-rank statistics on stderr, stdout unchanged."""
+    gen = ["--generate", "200000", "--seed", "5"]
+    e2e.check_rank_stats(res, run.run, "dcsort", ranks, gen, without_times, " (but seconds)")
+    # -o -: the keys on stdout, byte for byte the same with --stats=json; stderr holds the
+    # report and the statistics.
+    plain = run.run(gen + ["-o", "-", "--format", "json"])
+    p = run.run(gen + ["-o", "-", "--format", "json", "--stats=json"])
+    res.check("-o - --stats=json: exit 0, the same keys on stdout as without --stats",
+              plain.rc == 0 and p.rc == 0 and len(p.out) == 8 * 200000 and p.out == plain.out,
+              p.describe() + "\n" + plain.describe())
+    found = e2e.stats_json_lines(p.err)
+    problems = (e2e.rank_stats_json_problems(e2e.json_or(found[0]), "dcsort", ranks)
+                if len(found) == 1 else [f"{len(found)} statistics lines, not 1"])
+    reports = [e2e.json_or(ln, {}) for ln in p.stderr.splitlines() if ln not in found]
+    res.check("-o - --stats=json: stderr holds the report and one statistics object",
+              not problems and len(reports) == 1 and reports[0].get("sorted") is True,
+              "\n".join(problems) + "\n--- stderr\n" + p.stderr)
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--bin", required=True)
-    ap.add_argument("--ranks", type=int, required=True)
-    ap.add_argument("--mpiexec", default="mpiexec")
-    a = ap.parse_args()
-    res = Results()
-    run = Runner(os.path.abspath(a.bin), a.mpiexec, a.ranks)
+    a = e2e.mpi_arguments(__doc__.split("\n")[0]).parse_args()
+    res = e2e.Results()
+    run = e2e.Runner(os.path.abspath(a.bin), a.mpiexec, a.ranks, fast_kill=True)
     with tempfile.TemporaryDirectory(prefix="dcsort-e2e-") as tmp:
         test_files(res, run, tmp, a.ranks)
         test_generate(res, run, tmp)
         test_trace(res, run, tmp, a.ranks)
         test_output(res, run, tmp)
         test_errors(res, run, tmp, direct=a.ranks == 1)
-    print(f"{res.passed} passed, {res.failed} failed")
-    return 1 if res.failed else 0
+        test_stats(res, run, a.ranks)
+    return res.finish()
 
 
 if __name__ == "__main__":

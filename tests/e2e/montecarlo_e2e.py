@@ -27,76 +27,17 @@ What is checked:
 The last line printed is `N passed, N failed`; the exit status is non-zero on any failure.
 """
 
-import argparse
 import json
 import math
-import os
-import subprocess
 import sys
 import time
 
-for _k, _v in (("OMPI_ALLOW_RUN_AS_ROOT", "1"),
-               ("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1"),
-               ("OMPI_MCA_rmaps_base_oversubscribe", "1"),
-               ("OMPI_MCA_pml", "ob1")):
-    os.environ.setdefault(_k, _v)
+import e2e_support as e2e
+
+e2e.set_mpi_defaults()
 
 TOP_SEED = 2**32 - 1
 RUN_TIMEOUT = 120
-
-
-class Results:
-    def __init__(self, verbose):
-        self.verbose = verbose
-        self.passed = 0
-        self.failed = 0
-
-    def check(self, name, ok, detail=""):
-        if ok:
-            self.passed += 1
-            if self.verbose:
-                print(f"ok    {name}", flush=True)
-        else:
-            self.failed += 1
-            print(f"FAIL  {name}", flush=True)
-            for line in str(detail).rstrip("\n").split("\n"):
-                if line:
-                    print(f"      {line}", flush=True)
-        return ok
-
-
-class Run:
-    def __init__(self, argv, proc, seconds):
-        self.argv = argv
-        self.rc = proc.returncode
-        self.out = proc.stdout.decode("utf-8", "replace")
-        self.err = proc.stderr.decode("utf-8", "replace")
-        self.seconds = seconds
-
-    def describe(self):
-        return (f"command: {' '.join(self.argv)}\nexit status {self.rc}\n"
-                f"stdout: {self.out[:600]!r}\nstderr: {self.err[:600]!r}")
-
-
-class Program:
-    def __init__(self, binary, mpiexec, ranks):
-        self.binary = binary
-        self.mpiexec = mpiexec
-        self.ranks = ranks
-
-    def _run(self, argv, timeout):
-        t0 = time.monotonic()
-        proc = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, timeout=timeout)
-        return Run(argv, proc, time.monotonic() - t0)
-
-    def mpi(self, args, ranks=None, timeout=RUN_TIMEOUT):
-        n = self.ranks if ranks is None else ranks
-        return self._run([self.mpiexec, "-n", str(n), self.binary] + args, timeout)
-
-    def alone(self, args, timeout=RUN_TIMEOUT):
-        """The binary on its own (an MPI singleton): one rank, clean stderr."""
-        return self._run([self.binary] + args, timeout)
 
 
 # --------------------------------------------------------------------------------------
@@ -138,27 +79,27 @@ def check_square(np, prog, res):
         counts, total = numpy_square_reference(np, first, count)
         name = f"square --first {first} --seeds {count} at {prog.ranks} ranks"
         run = prog.mpi(["square", "--seeds", str(count), "--first", str(first), "--format", "json"])
-        if not res.check(f"{name}: exit 0, quiet stderr", run.rc == 0 and run.err == "",
+        if not res.check(f"{name}: exit 0, quiet stderr", run.rc == 0 and run.stderr == "",
                          run.describe()):
             continue
         want = expected_square_json(count, total, counts, prog.ranks)
-        res.check(f"{name}: JSON equals numpy's", run.out == want,
-                  f"got      {run.out}expected {want}")
+        res.check(f"{name}: JSON equals numpy's", run.stdout == want,
+                  f"got      {run.stdout}expected {want}")
         try:
-            got = json.loads(run.out)
+            got = json.loads(run.stdout)
             res.check(f"{name}: JSON parses with the documented keys",
                       list(got) == ["seeds", "sum", "counts", "ranks"] and got["sum"] == total,
-                      run.out)
+                      run.stdout)
         except ValueError as e:
-            res.check(f"{name}: JSON parses", False, f"{e}\n{run.out}")
+            res.check(f"{name}: JSON parses", False, f"{e}\n{run.stdout}")
 
     # Text output: the same sum, the course's story.
     counts, total = numpy_square_reference(np, 0, 20000)
     run = prog.mpi(["square", "--seeds", "20000"])
     res.check("square text: sum of the squares and the framing",
-              run.rc == 0 and f"sum of the squares: {total}\n" in run.out
-              and "seeds i = 0 .. 19999" in run.out and "Pool" in run.out
-              and f"on {prog.ranks} rank" in run.out,
+              run.rc == 0 and f"sum of the squares: {total}\n" in run.stdout
+              and "seeds i = 0 .. 19999" in run.stdout and "Pool" in run.stdout
+              and f"on {prog.ranks} rank" in run.stdout,
               run.describe())
 
     # Single seeds that numpy rejects several times before accepting, and the last seed.
@@ -177,7 +118,7 @@ def check_square(np, prog, res):
         counts, total = numpy_square_reference(np, seed, 1)
         run = prog.mpi(["square", "--seeds", "1", "--first", str(seed), "--format", "json"])
         want = expected_square_json(1, total, counts, prog.ranks)
-        res.check(f"square of seed {seed} alone equals numpy's", run.rc == 0 and run.out == want,
+        res.check(f"square of seed {seed} alone equals numpy's", run.rc == 0 and run.stdout == want,
                   f"expected {want}{run.describe()}")
 
 
@@ -186,15 +127,15 @@ ESTIMATE_KEYS = ["estimator", "estimate", "standard_error", "ci95", "exact", "sa
 
 
 def parse_estimate(res, name, run):
-    if not res.check(f"{name}: exit 0, quiet stderr", run.rc == 0 and run.err == "",
+    if not res.check(f"{name}: exit 0, quiet stderr", run.rc == 0 and run.stderr == "",
                      run.describe()):
         return None
     try:
-        got = json.loads(run.out)
+        got = json.loads(run.stdout)
     except ValueError as e:
-        res.check(f"{name}: JSON parses", False, f"{e}\n{run.out}")
+        res.check(f"{name}: JSON parses", False, f"{e}\n{run.stdout}")
         return None
-    res.check(f"{name}: JSON has the documented keys", list(got) == ESTIMATE_KEYS, run.out)
+    res.check(f"{name}: JSON has the documented keys", list(got) == ESTIMATE_KEYS, run.stdout)
     return got
 
 
@@ -228,7 +169,7 @@ def check_estimators(prog, res):
                       and got["stopped_early"] is False and got["exact"] == math.pi, str(got))
             seen[(command, seed)] = est
             if seed == 0:
-                one = parse_estimate(res, f"{name} (alone)", prog.alone(args))
+                one = parse_estimate(res, f"{name} (alone)", prog.direct(args))
                 if one is not None:
                     res.check(f"{name}: the same numbers as one rank alone", same_numbers(got, one),
                               f"{got}\n{one}")
@@ -246,8 +187,9 @@ def check_estimators(prog, res):
                   and got["requested_samples"] == 10**13 and run.seconds < 60,
                   f"{got}\n{run.seconds:.1f} s")
     run = prog.mpi(["pi", "--samples", "100000"])
-    res.check("pi text output", run.rc == 0 and "estimate" in run.out and "95% interval" in run.out
-              and "standard error" in run.out and run.err == "", run.describe())
+    res.check("pi text output", run.rc == 0 and "estimate" in run.stdout
+              and "95% interval" in run.stdout and "standard error" in run.stdout
+              and run.stderr == "", run.describe())
 
 
 BAD = [
@@ -278,36 +220,30 @@ BAD = [
 def check_command_line(prog, res):
     for args, mentions in BAD:
         name = f"montecarlo {' '.join(args)}"
+        run = prog.run(args, direct=prog.ranks == 1)
         if prog.ranks == 1:
-            run = prog.alone(args)
-            lines = run.err.splitlines()
             res.check(f"{name}: exit 2, one line naming {mentions}, nothing on stdout",
-                      run.rc == 2 and run.out == "" and len(lines) == 1
-                      and lines[0].startswith("montecarlo: ") and mentions in lines[0],
-                      run.describe())
+                      run.stdout == "" and e2e.said_once(run, "montecarlo", 2, mentions=mentions,
+                                                         alone=True), run.describe())
         else:
-            run = prog.mpi(args)
-            ours = [ln for ln in run.err.splitlines() if ln.startswith("montecarlo: ")]
             res.check(f"{name} at {prog.ranks} ranks: exit 2, said once (by rank 0)",
-                      run.rc == 2 and run.out == "" and len(ours) == 1 and mentions in ours[0],
+                      run.stdout == "" and e2e.said_once(run, "montecarlo", 2, mentions=mentions),
                       run.describe())
     if prog.ranks == 1:
-        run = prog.alone(["--help"])
+        run = prog.direct(["--help"])
         res.check("--help: exit 0 and lists the subcommands",
-                  run.rc == 0 and all(s in run.out for s in ("square", "pi", "integral")),
+                  run.rc == 0 and all(s in run.stdout for s in ("square", "pi", "integral")),
                   run.describe())
-        run = prog.alone(["square", "--help"])
+        run = prog.direct(["square", "--help"])
         res.check("square --help: describes --seeds and --first",
-                  run.rc == 0 and "--seeds" in run.out and "--first" in run.out, run.describe())
-        run = prog.alone(["--version"])
-        res.check("--version", run.rc == 0 and run.out.startswith("mrkit "), run.describe())
+                  run.rc == 0 and "--seeds" in run.stdout and "--first" in run.stdout,
+                  run.describe())
+        run = prog.direct(["--version"])
+        res.check("--version", run.rc == 0 and run.stdout.startswith("mrkit "), run.describe())
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--bin", required=True)
-    ap.add_argument("--ranks", type=int, required=True)
-    ap.add_argument("--mpiexec", required=True)
+    ap = e2e.mpi_arguments(__doc__.split("\n")[0], mpiexec_default=None)
     ap.add_argument("-v", "--verbose", action="store_true")
     opts = ap.parse_args()
     try:
@@ -317,15 +253,14 @@ def main():
               "with an interpreter that has it", flush=True)
         print("0 passed, 1 failed")
         return 1
-    res = Results(opts.verbose)
-    prog = Program(opts.bin, opts.mpiexec, opts.ranks)
+    res = e2e.Results(opts.verbose)
+    prog = e2e.Runner(opts.bin, opts.mpiexec, opts.ranks, timeout=RUN_TIMEOUT)
     t0 = time.monotonic()
     check_square(np, prog, res)
     check_estimators(prog, res)
     check_command_line(prog, res)
-    print(f"{res.passed} passed, {res.failed} failed ({time.monotonic() - t0:.1f} s, "
-          f"{opts.ranks} ranks, numpy {np.__version__})")
-    return 0 if res.failed == 0 else 1
+    return res.finish(f" ({time.monotonic() - t0:.1f} s, {opts.ranks} ranks, "
+                      f"numpy {np.__version__})")
 
 
 if __name__ == "__main__":

@@ -13,10 +13,11 @@ import json
 import math
 import os
 import struct
-import subprocess
 import sys
 import tempfile
 import unittest
+
+import e2e_support as e2e
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -29,7 +30,8 @@ CSV_COLUMNS = ["ranks", "runs", "seconds_median", "seconds_min", "seconds_max", 
 
 
 def run(cmd, timeout=240):
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    """The command's Run (rc, stdout, stderr); a hung one is killed with its mpiexec and ranks."""
+    return e2e.launch(cmd, timeout)
 
 
 def png_size(path):
@@ -78,7 +80,7 @@ class Scaling(unittest.TestCase):
         with tempfile.TemporaryDirectory() as out:
             r = run([SCALING, "--ranks", "1,2", "--repeat", "1", "--warmup", "0", "--out", out,
                      "--", os.path.join(BIN, "wordcount"), CORPUS])
-            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual(r.rc, 0, r.stderr)
             self.assertIn("median s", r.stdout)
             self.assertIn("Amdahl fit: p = ", r.stdout)
             self.assertIn("predicted limit 1/(1-p) = ", r.stdout)
@@ -90,7 +92,7 @@ class Scaling(unittest.TestCase):
             r = run([SCALING, "--ranks", "1,2", "--repeat", "1", "--warmup", "0", "--mode",
                      "weak", "--out", out, "--", os.path.join(BIN, "wordcount"), "--top",
                      "{ranks}", CORPUS])
-            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual(r.rc, 0, r.stderr)
             self.assertIn("Gustafson fit: p = ", r.stdout)
             self.check_csv(out, [1, 2], weak=True)
 
@@ -98,16 +100,16 @@ class Scaling(unittest.TestCase):
         with tempfile.TemporaryDirectory() as out:
             r = run([SCALING, "--mode", "weak", "--ranks", "1,2", "--out", out, "--",
                      os.path.join(BIN, "wordcount"), CORPUS])
-            self.assertEqual(r.returncode, 2)
+            self.assertEqual(r.rc, 2)
             self.assertIn("needs {ranks} in ARGS", r.stderr)
             r = run([SCALING, "--out", out, "--", "no-such-program-here"])
-            self.assertEqual(r.returncode, 2)
+            self.assertEqual(r.rc, 2)
             self.assertIn("no-such-program-here: not found", r.stderr)
             r = run([SCALING, "--out", out])
-            self.assertEqual(r.returncode, 2)
+            self.assertEqual(r.rc, 2)
             self.assertIn("-- PROGRAM ARGS", r.stderr)
             r = run([SCALING, "--ranks", "0,x", "--out", out, "--", "true"])
-            self.assertEqual(r.returncode, 2)
+            self.assertEqual(r.rc, 2)
             self.assertIn("--ranks", r.stderr)
 
 
@@ -121,7 +123,7 @@ class Bench(unittest.TestCase):
         with tempfile.TemporaryDirectory() as out:
             r = run([BENCH, "--size", "1M", "--repeat", "1", "--ranks", "1,2", "--bin", BIN,
                      "--out", out], timeout=280)
-            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            self.assertEqual(r.rc, 0, r.stdout + r.stderr)
             with open(os.path.join(out, "report.md")) as f:
                 report = f.read()
             rows = self.table_rows(report)
@@ -151,7 +153,7 @@ class Bench(unittest.TestCase):
         with tempfile.TemporaryDirectory() as out, tempfile.TemporaryDirectory() as empty_bin:
             r = run([BENCH, "--size", "1M", "--repeat", "1", "--ranks", "1", "--only",
                      "montecarlo,sort", "--bin", empty_bin, "--out", out])
-            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            self.assertEqual(r.rc, 0, r.stdout + r.stderr)
             with open(os.path.join(out, "report.md")) as f:
                 report = f.read()
             self.assertIn(f"- skipped: {empty_bin}/montecarlo not built", report)

@@ -34,13 +34,11 @@ What is checked:
 The last line printed is `N passed, N failed`; the exit status is non-zero on any failure.
 """
 
-import argparse
 import collections
 import itertools
 import json
 import os
 import random
-import signal
 import re
 import socket
 import stat
@@ -49,11 +47,10 @@ import sys
 import tempfile
 import time
 
-for _k, _v in (("OMPI_ALLOW_RUN_AS_ROOT", "1"),
-               ("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1"),
-               ("OMPI_MCA_rmaps_base_oversubscribe", "1"),
-               ("OMPI_MCA_pml", "ob1")):
-    os.environ.setdefault(_k, _v)
+import e2e_support as e2e
+from e2e_support import short
+
+e2e.set_mpi_defaults()
 
 SEED = 20240611
 LICENSES = "/usr/share/common-licenses"
@@ -73,41 +70,8 @@ HANG_TIMEOUT_MPI = 30     # FIFO case under mpiexec
 
 
 # --------------------------------------------------------------------------------------
-# Result bookkeeping
+# Differences
 # --------------------------------------------------------------------------------------
-
-class Results:
-    def __init__(self, verbose):
-        self.verbose = verbose
-        self.passed = 0
-        self.failed = 0
-        self.failures = []
-
-    def check(self, name, ok, detail=""):
-        if ok:
-            self.passed += 1
-            if self.verbose:
-                print(f"ok    {name}", flush=True)
-        else:
-            self.failed += 1
-            self.failures.append(name)
-            msg = f"FAIL  {name}"
-            if detail:
-                msg += "\n" + "\n".join("      " + line for line in detail.rstrip("\n").split("\n"))
-            print(msg, flush=True)
-        return ok
-
-
-def short(b, limit=160):
-    """A printable, truncated rendering of a bytes/str value."""
-    if isinstance(b, bytes):
-        s = repr(b)[2:-1]
-    else:
-        s = repr(b)[1:-1]
-    if len(s) > limit:
-        s = s[:limit] + f"... ({len(b)} {'bytes' if isinstance(b, bytes) else 'chars'})"
-    return s
-
 
 def diff_bytes(got, want, max_lines=8):
     """Describe where two byte outputs differ, line by line (split on \\n only)."""
@@ -151,85 +115,6 @@ def diff_json(got, want, max_items=8):
             out.append(f"key {key!r}: expected {short(json.dumps(wv, ensure_ascii=False))}, "
                        f"got {short(json.dumps(gv, ensure_ascii=False))}")
     return "\n".join(out) or "(no difference)"
-
-
-# --------------------------------------------------------------------------------------
-# Running the program
-# --------------------------------------------------------------------------------------
-
-class Run:
-    def __init__(self, argv, rc, out, err, secs, timed_out):
-        self.argv, self.rc, self.out, self.err, self.secs, self.timed_out = \
-            argv, rc, out, err, secs, timed_out
-
-    def describe(self):
-        cmd = " ".join(self.argv)
-        if self.timed_out:
-            return f"command timed out after {self.secs:.1f} s: {cmd}"
-        err = self.err.decode("utf-8", "backslashreplace").strip()
-        if len(err) > 1500:
-            err = err[:1500] + "..."
-        return f"command: {cmd}\nexit status {self.rc}\nstderr: {err}"
-
-
-def kill_session(sid):
-    """SIGKILL every process of session `sid` (a launch started with start_new_session).
-
-    mpiexec puts each rank in a process group of its own, so killing mpiexec's process
-    group is not enough; the ranks stay in its session."""
-    victims = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", "rb") as f:
-                fields = f.read().rsplit(b")", 1)[1].split()
-            if int(fields[3]) == sid:
-                victims.append(int(entry))
-        except (OSError, IndexError, ValueError):
-            pass
-    for pid in victims:
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except OSError:
-            pass
-
-
-class Runner:
-    def __init__(self, binary, mpiexec, ranks, cwd):
-        self.binary = binary
-        self.mpiexec = mpiexec
-        self.ranks = ranks
-        self.cwd = cwd
-        self.launches = 0
-        self.launch_secs = 0.0
-
-    def _run(self, argv, timeout):
-        t0 = time.monotonic()
-        self.launches += 1
-        # Own process group, so that a hung launch is killed with all its ranks.
-        p = subprocess.Popen(argv, cwd=self.cwd, stdin=subprocess.DEVNULL,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
-        try:
-            out, err = p.communicate(timeout=timeout)
-            r = Run(argv, p.returncode, out, err, time.monotonic() - t0, False)
-        except subprocess.TimeoutExpired:
-            kill_session(p.pid)
-            out, err = p.communicate()
-            r = Run(argv, None, out, err, time.monotonic() - t0, True)
-        self.launch_secs += r.secs
-        return r
-
-    def mpi(self, args, timeout=RUN_TIMEOUT, fast_kill=False):
-        argv = [self.mpiexec]
-        if fast_kill:
-            # no SIGTERM-to-SIGKILL grace when a rank exits non-zero (expected failures)
-            argv += ["--mca", "odls_base_sigkill_timeout", "0"]
-        argv += ["-n", str(self.ranks), self.binary] + list(args)
-        return self._run(argv, timeout)
-
-    def direct(self, args, timeout=RUN_TIMEOUT):
-        return self._run([self.binary] + list(args), timeout)
 
 
 # --------------------------------------------------------------------------------------
@@ -476,15 +361,9 @@ def ok_run(res, name, run):
                      run.describe())
 
 
-def stderr_lines(run):
-    return [l for l in run.err.decode("utf-8", "backslashreplace").split("\n") if l.strip()]
-
-
 def check_one_line_error(res, name, run, want_rc, must_name=None):
-    lines = stderr_lines(run)
-    good = (not run.timed_out and run.rc == want_rc and len(lines) == 1
-            and lines[0].startswith("wordcount: ")
-            and (must_name is None or must_name in lines[0]))
+    lines = run.stderr_lines()
+    good = e2e.said_once(run, "wordcount", want_rc, mentions=must_name, alone=True)
     res.check(f"{name}: exit {want_rc}, one 'wordcount:' line on stderr"
               + (f" naming {must_name!r}" if must_name else ""), good,
               run.describe() + f"\nstderr has {len(lines)} line(s)")
@@ -555,7 +434,7 @@ def test_small_matrix(res, runner, ref_s, s_args, tmp):
                     continue
             if use_stats:
                 ranks_seen = set()
-                for line in stderr_lines(run):
+                for line in run.stderr_lines():
                     m = re.match(r"\s*(\d+)\s+\S+\s+\d+", line)
                     if m:
                         ranks_seen.add(int(m.group(1)))
@@ -800,7 +679,8 @@ def test_cli(res, runner, tmp, ref_s, s_args):
     res.check("-o into a missing directory: non-zero exit", not run.timed_out and run.rc not in (0, None),
               run.describe())
     res.check("-o into a missing directory: a 'wordcount:' line names the path",
-              any(l.startswith("wordcount: ") and "no_such_dir/out.json" in l for l in stderr_lines(run)),
+              any(l.startswith("wordcount: ") and "no_such_dir/out.json" in l
+                  for l in run.stderr_lines()),
               run.describe())
     res.check("-o into a missing directory: nothing created",
               not os.path.exists(os.path.join(tmp, "no_such_dir")) and sorted(os.listdir(tmp)) == before,
@@ -816,7 +696,7 @@ def test_mpi_errors(res, runner, tmp):
     run = runner.mpi(["corpus/small/tree/a.txt", "no/such/file.txt"], fast_kill=True)
     res.check(f"missing path under mpiexec -n {runner.ranks}: exit 3 and a 'wordcount:' line naming it",
               run.rc == 3 and any(l.startswith("wordcount: ") and "no/such/file.txt" in l
-                                  for l in stderr_lines(run)), run.describe())
+                                  for l in run.stderr_lines()), run.describe())
 
 
 # --------------------------------------------------------------------------------------
@@ -832,16 +712,14 @@ def find_binary(path):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--bin", default="build/bin/wordcount", help="the wordcount binary")
-    ap.add_argument("--ranks", type=int, default=1, help="number of MPI ranks (P)")
-    ap.add_argument("--mpiexec", default="/usr/bin/mpiexec", help="mpiexec to launch with")
+    ap = e2e.mpi_arguments(__doc__.split("\n")[0], binary_default="build/bin/wordcount",
+                           ranks_default=1, mpiexec_default="/usr/bin/mpiexec")
     ap.add_argument("-v", "--verbose", action="store_true", help="also print passing checks")
     ap.add_argument("--keep", action="store_true", help="keep the temporary directory")
     a = ap.parse_args()
 
     binary = find_binary(a.bin)
-    res = Results(a.verbose)
+    res = e2e.Results(a.verbose)
     t_start = time.monotonic()
     if not (os.path.isfile(binary) and os.access(binary, os.X_OK)):
         res.check(f"binary {binary} exists and is executable", False)
@@ -861,10 +739,7 @@ def main():
         finally:
             tmp_obj.cleanup()
     print(f"ranks {a.ranks}: {time.monotonic() - t_start:.1f} s in all")
-    if res.failures:
-        print("failed checks:\n" + "\n".join("  " + f for f in res.failures))
-    print(f"{res.passed} passed, {res.failed} failed")
-    return 1 if res.failed else 0
+    return res.finish()
 
 
 def run_all(res, a, binary, tmp):
@@ -879,7 +754,7 @@ def run_all(res, a, binary, tmp):
     print(f"corpus: {len(ref_f.files)} files, {ref_f.total} words, "
           f"{len(ref_f.words)} distinct; built in {time.monotonic() - t0:.1f} s", flush=True)
 
-    runner = Runner(binary, a.mpiexec, a.ranks, tmp)
+    runner = e2e.Runner(binary, a.mpiexec, a.ranks, cwd=tmp, timeout=RUN_TIMEOUT)
     test_small_matrix(res, runner, ref_s, s_args, tmp)
     test_full_corpus(res, runner, ref_f, f_args, wc)
     test_licenses(res, runner)

@@ -18,18 +18,14 @@ of task TASK sleeps SECONDS first, calling the scheduler's yield every 10 ms). C
 Python 3 standard library only. The last line printed is `N passed, N failed`.
 """
 
-import argparse
 import os
 import re
-import subprocess
 import sys
 import tempfile
 
-for _k, _v in (("OMPI_ALLOW_RUN_AS_ROOT", "1"),
-               ("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1"),
-               ("OMPI_MCA_rmaps_base_oversubscribe", "1"),
-               ("OMPI_MCA_pml", "ob1")):
-    os.environ.setdefault(_k, _v)
+import e2e_support as e2e
+
+e2e.set_mpi_defaults()
 
 LICENSES = "/usr/share/common-licenses"
 TIMEOUT = 60
@@ -38,31 +34,22 @@ WARNING = re.compile(
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--bin", required=True)
-    parser.add_argument("--ranks", type=int, required=True)
-    parser.add_argument("--mpiexec", default="mpiexec")
-    args = parser.parse_args()
-    passed = failed = 0
+    args = e2e.mpi_arguments(__doc__.split("\n")[0]).parse_args()
+    res = e2e.Results()
+    check = res.check
+    runner = e2e.Runner(args.bin, args.mpiexec, args.ranks, timeout=TIMEOUT)
 
-    def check(name, ok, detail=""):
-        nonlocal passed, failed
-        if ok:
-            passed += 1
-            print(f"PASS {name}")
-        else:
-            failed += 1
-            print(f"FAIL {name}" + (f"\n  {detail}" if detail else ""))
-
-    def run(extra, slow=None):
+    def launch(extra, slow=None):
         env = dict(os.environ)
         env.pop("MRKIT_TEST_SLOW_TASK", None)
         if slow:
             env["MRKIT_TEST_SLOW_TASK"] = slow
-        cmd = [args.mpiexec, "-n", str(args.ranks), args.bin, "--format", "tsv", "--top", "0",
-               "-i", "--split-bytes", "16384"] + extra + [LICENSES]
-        p = subprocess.run(cmd, env=env, capture_output=True, timeout=TIMEOUT)
-        return p.returncode, p.stdout, p.stderr.decode(errors="replace")
+        return runner.mpi(["--format", "tsv", "--top", "0", "-i", "--split-bytes", "16384"]
+                          + extra + [LICENSES], env=env)
+
+    def run(extra, slow=None):
+        r = launch(extra, slow)
+        return r.rc, r.out, r.stderr
 
     def warnings(err):
         return [line for line in err.splitlines() if "warning" in line]
@@ -95,14 +82,11 @@ def main():
                          (["--task-time-limit", "-2"], "expected a number of seconds > 0"),
                          (["--task-time-limit", "inf"], "expected a number of seconds > 0"),
                          (["--task-time-limit", "nan"], "expected a number of seconds > 0")):
-        rc, got, err = run(bad)
-        first = err.splitlines()[0] if err else ""
+        r = launch(bad)
         check(f"usage: {' '.join(bad)}",
-              rc == 2 and got == b"" and first.startswith("wordcount: ") and message in first,
-              err)
-
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+              r.out == b"" and e2e.said_once(r, "wordcount", 2, mentions=message, first=True),
+              r.describe())
+    return res.finish()
 
 
 if __name__ == "__main__":
