@@ -113,16 +113,16 @@ class OpenFile {
 
 // A file whose size or modification time differs, once read, from when it was listed was
 // written to while it was counted: its count is of the bytes that were there when read (up to
-// the listed size), which may mix old and new content. Checked by the rank that reads a file's
-// last piece, after reading it.
-void note_if_changed(int fd, std::size_t index, const InputFile& file,
+// the listed size), which may mix old and new content. Called when a read saw the size change,
+// and for the modification time of big files by the rank that reads a file's last piece.
+void note_if_changed(int fd, std::size_t index, const InputFile& file, bool size_changed,
                      std::map<std::size_t, std::string>& changed) {
   struct stat st {};
   if (::fstat(fd, &st) != 0) return;
   const auto size = static_cast<std::uint64_t>(st.st_size);
   const std::int64_t mtime =
       static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
-  if (size == file.size && mtime == file.mtime_ns) return;
+  if (!size_changed && size == file.size && mtime == file.mtime_ns) return;
   changed[index] =
       size == file.size
           ? fmt::format(
@@ -323,7 +323,11 @@ WordCountResult count_words(const boost::mpi::communicator& comm,
           scan_words(reader, file.size, {piece.begin, piece.end}, scan, into, buffer, yield);
       timer.add_bytes(r.bytes_read);
       counts.emplace_back(piece.file, r.words);
-      if (piece.end == file.size) note_if_changed(fd, piece.file, file, changed);
+      // A size change is seen by the reads; a rewrite in place only by the modification time,
+      // worth a system call for files read in many buffers.
+      if (r.size_changed || (piece.end == file.size && file.size >= (std::uint64_t{1} << 20))) {
+        note_if_changed(fd, piece.file, file, r.size_changed, changed);
+      }
     }
   };
   WordCounts task_table;  // a task's own words: with a checkpoint, or until its copy counts

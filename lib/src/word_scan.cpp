@@ -90,7 +90,10 @@ ScanResult scan_words(const ReadAt& read_at, std::uint64_t file_size, IndexRange
   bool space_before = true;
   if (range.begin > 0) {
     char before = ' ';
-    if (read_at(range.begin - 1, {&before, 1}) == 0) return result;  // the file shrank
+    if (read_at(range.begin - 1, {&before, 1}) == 0) {  // the file shrank
+      result.size_changed = true;
+      return result;
+    }
     space_before = is_space(before);
     ++result.bytes_read;
   }
@@ -98,10 +101,24 @@ ScanResult scan_words(const ReadAt& read_at, std::uint64_t file_size, IndexRange
   std::optional<Tabulator> tab;
   if (table != nullptr) tab.emplace(*table, !space_before);
 
+  // Reads `want` bytes at `at`; the read that reaches the end of the file asks for one more
+  // byte (into the padding) to see whether the file grew.
+  const auto read_chunk = [&](std::uint64_t at, std::size_t want) {
+    const bool to_end = at + want == file_size;
+    std::size_t got = read_at(at, {buffer.data(), want + (to_end ? 1 : 0)});
+    if (got > want) {
+      result.size_changed = true;  // grew: count the listed bytes only
+      got = want;
+    } else if (got < want) {
+      result.size_changed = true;  // shrank: count what is there
+    }
+    return got;
+  };
+
   std::uint64_t pos = range.begin;
   while (pos < range.end) {
     const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(capacity, range.end - pos));
-    const std::size_t got = read_at(pos, {buffer.data(), want});
+    const std::size_t got = read_chunk(pos, want);
     if (got == 0) break;  // the file shrank while we read it
     std::span<char> chunk(buffer.data(), got);
     result.bytes_read += got;
@@ -125,7 +142,7 @@ ScanResult scan_words(const ReadAt& read_at, std::uint64_t file_size, IndexRange
     while (!ended && pos < file_size) {
       step = std::min(step * 2, capacity);
       const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(step, file_size - pos));
-      const std::size_t got = read_at(pos, {buffer.data(), want});
+      const std::size_t got = read_chunk(pos, want);
       if (got == 0) break;
       std::span<char> chunk(buffer.data(), got);
       result.bytes_read += got;

@@ -7,7 +7,8 @@ case must end with exit 0, one warning naming the file and what happened, and th
 documented rule gives:
   grown:     the bytes listed (the first SIZE bytes), as bytes.split() of the original;
   shrunk:    the bytes still there, as bytes.split() of the truncated file;
-  rewritten: same size, new modification time: a warning that the count may mix contents.
+  rewritten: same size, new modification time: a warning that the count may mix contents
+             (checked for files of 1 MiB or more; smaller ones are read in one go).
 An unchanged file gives no warning.
   changing_input_e2e.py --bin WORDCOUNT --mpiexec MPIEXEC
 """
@@ -103,7 +104,7 @@ def main():
     res = Results()
     rng = random.Random(11)
     with tempfile.TemporaryDirectory() as work:
-        original = text(rng, 10 * SPLIT + 123)
+        original = text(rng, 20 * SPLIT + 123)  # over 1 MiB: rewrites are checked too
         path = os.path.join(work, "changing.txt")
 
         def fresh():
@@ -115,14 +116,14 @@ def main():
             with open(path, "ab") as f:
                 f.write(b"appended words " * 5000)
 
-        cut = 6 * SPLIT + 77
+        cut = 12 * SPLIT + 77
 
         def shrink():
             os.truncate(path, cut)
 
         def rewrite():
             with open(path, "r+b") as f:
-                f.seek(8 * SPLIT)
+                f.seek(16 * SPLIT)
                 f.write(b"Z" * 100)
 
         cases = [

@@ -157,8 +157,39 @@ TEST(WordScan, FileThatShrankIsReadToItsActualEnd) {
   const auto r = mrkit::scan_words(memory_reader(actual), 100, {0, 100}, opt, &table, buf);
   EXPECT_EQ(r.words, 3U);
   EXPECT_EQ(table.size(), 3U);
+  EXPECT_TRUE(r.size_changed);
   const auto past = mrkit::scan_words(memory_reader(actual), 100, {50, 100}, opt, nullptr, buf);
   EXPECT_EQ(past.words, 0U);
+  EXPECT_TRUE(past.size_changed);
+}
+
+// Listed at 9 bytes ("one two t"), the file has grown: only the listed bytes count, at every
+// cut and buffer size, and the growth is seen by the range that reaches the listed end.
+TEST(WordScan, FileThatGrewIsCountedToItsListedSize) {
+  const std::string actual = "one two three four";
+  const std::uint64_t listed = 9;
+  for (std::size_t buffer_bytes : {1, 2, 4, 64}) {
+    for (std::uint64_t cut = 0; cut <= listed; ++cut) {
+      mrkit::ScanOptions opt;
+      opt.buffer_bytes = buffer_bytes;
+      std::vector<char> buf;
+      mrkit::WordCounts table;
+      const auto a = mrkit::scan_words(memory_reader(actual), listed, {0, cut}, opt, &table, buf);
+      const auto b =
+          mrkit::scan_words(memory_reader(actual), listed, {cut, listed}, opt, &table, buf);
+      EXPECT_EQ(a.words + b.words, 3U) << "cut " << cut << " buffer " << buffer_bytes;
+      EXPECT_EQ(table.count("t"), 1U) << "cut " << cut << " buffer " << buffer_bytes;
+      EXPECT_EQ(table.count("three"), 0U);
+      EXPECT_TRUE(a.size_changed || b.size_changed) << "cut " << cut;
+    }
+  }
+  // The same file at its real size: no change seen.
+  mrkit::ScanOptions opt;
+  std::vector<char> buf;
+  const auto r = mrkit::scan_words(memory_reader(actual), actual.size(), {0, actual.size()}, opt,
+                                   nullptr, buf);
+  EXPECT_EQ(r.words, 4U);
+  EXPECT_FALSE(r.size_changed);
 }
 
 TEST(WordScan, CallsBackAfterEachBuffer) {

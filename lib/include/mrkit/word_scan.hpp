@@ -26,12 +26,16 @@ struct ScanOptions {
 struct ScanResult {
   std::uint64_t words = 0;       // words that begin in the range
   std::uint64_t bytes_read = 0;  // including the look-back byte and read-ahead
+  // The file's size was seen to differ from `file_size`: a read ended before it (shrank), or a
+  // read reaching it found one byte more (grew; that byte is not counted). Free to detect: the
+  // read that reaches the end asks for one extra byte.
+  bool size_changed = false;
 };
 
 // Scans bytes `range` of a file of `file_size` bytes. If `table` is given, each owned word is
 // added to it. `after_each_buffer` (optional) runs after each buffer, so a long scan can let
 // the mother answer waiting workers. A file that turns out shorter than `file_size` is read to
-// its actual end.
+// its actual end; one that grew is read to `file_size` only.
 ScanResult scan_words(const ReadAt& read_at, std::uint64_t file_size, IndexRange range,
                       const ScanOptions& options, WordCounts* table, std::vector<char>& buffer,
                       const std::function<void()>& after_each_buffer = {});
