@@ -43,15 +43,8 @@ bytes=$(stat -c %s "$work/one_big.txt")
 cat "$work/one_big.txt" >/dev/null
 find "$work/small" -type f -exec cat {} + >/dev/null  # warm the page cache and the inodes
 
-best() {
-  local best_s="" s
-  for ((k = 0; k < repeat; k++)); do
-    s=$(TIMEFORMAT=%R; { time "$@" >/dev/null 2>&1; } 2>&1)
-    if [[ -z $best_s ]] || awk -v a="$s" -v b="$best_s" 'BEGIN { exit !(a < b) }'; then best_s=$s; fi
-  done
-  echo "$best_s"
-}
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+# shellcheck source=bench/common.sh
+source "$root/bench/common.sh"
 mbps() { awk -v b="$bytes" -v t="$1" 'BEGIN { printf "%.0f", b / t / 1e6 }'; }
 
 echo "$files files of ~4 KB ($bytes bytes) against one file of the same bytes; $(nproc) cores; best of $repeat"

@@ -23,15 +23,8 @@ fi
 bytes=$(stat -c %s "$corpus")
 cat "$corpus" >/dev/null  # warm the page cache: we measure counting, not the disk
 
-# best TIME of REPEAT runs of a command, in seconds
-best() {
-  local best_s="" s
-  for ((k = 0; k < repeat; k++)); do
-    s=$(TIMEFORMAT=%R; { time "$@" >/dev/null 2>&1; } 2>&1)
-    if [[ -z $best_s ]] || awk -v a="$s" -v b="$best_s" 'BEGIN { exit !(a < b) }'; then best_s=$s; fi
-  done
-  echo "$best_s"
-}
+# shellcheck source=bench/common.sh
+source "$root/bench/common.sh"
 
 echo "corpus: $bytes bytes in one file; $(nproc) cores; best of $repeat"
 t_wc=$(best wc -w "$corpus")
@@ -67,7 +60,6 @@ for mode in "count" "top"; do
 done
 
 mbps() { awk -v b="$bytes" -v t="$1" 'BEGIN { printf "%.0f", b / t / 1e6 }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 echo
 echo "| what | ranks | schedule | seconds | MB/s | vs wc -w |"
 echo "|---|---|---|---|---|---|"

@@ -19,23 +19,10 @@ import subprocess
 import sys
 import tempfile
 
+import e2e_support as e2e
+
 WS = b" \t\n\v\f\r"
 TIMEOUT = 600
-
-
-class Results:
-    def __init__(self):
-        self.passed = 0
-        self.failed = 0
-
-    def check(self, name, ok, detail=""):
-        if ok:
-            self.passed += 1
-            print(f"ok   {name}", flush=True)
-        else:
-            self.failed += 1
-            print(f"FAIL {name}\n     {detail}", flush=True)
-        return ok
 
 
 def stream_word_count(path, chunk=64 << 20):
@@ -64,9 +51,8 @@ class Runner:
         self.mpiexec = mpiexec
 
     def run(self, ranks, args):
-        argv = [self.mpiexec, "-n", str(ranks), self.binary] + args
-        p = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, timeout=TIMEOUT)
-        return p.returncode, p.stdout, p.stderr.decode(errors="replace")
+        r = e2e.launch([self.mpiexec, "-n", str(ranks), self.binary] + args, TIMEOUT)
+        return r.rc, r.out, r.stderr
 
     def json(self, res, name, ranks, args):
         rc, out, err = self.run(ranks, ["--format", "json"] + args)
@@ -211,7 +197,8 @@ def main():
     a = ap.parse_args()
     ranks_list = [int(r) for r in a.ranks.split(",")]
     work = tempfile.mkdtemp(prefix="mrkit-big-", dir=a.work)
-    res = Results()
+    e2e.set_mpi_defaults()
+    res = e2e.Results()
     run = Runner(a.bin, a.mpiexec)
     try:
         for case in (long_line, sparse_file, past_2_31, vocabulary):
@@ -219,8 +206,7 @@ def main():
                 case(res, run, work, ranks_list)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    print(f"{res.passed} passed, {res.failed} failed")
-    return 1 if res.failed else 0
+    return res.finish()
 
 
 if __name__ == "__main__":

@@ -21,23 +21,10 @@ import sys
 import tempfile
 import time
 
+import e2e_support as e2e
+
 SPLIT = 65536
 HOLD_SECONDS = 4
-
-
-class Results:
-    def __init__(self):
-        self.passed = 0
-        self.failed = 0
-
-    def check(self, name, ok, detail=""):
-        if ok:
-            self.passed += 1
-            print(f"ok   {name}", flush=True)
-        else:
-            self.failed += 1
-            print(f"FAIL {name}\n     {detail}", flush=True)
-        return ok
 
 
 def text(rng, nbytes):
@@ -101,7 +88,8 @@ def main():
     ap.add_argument("--bin", required=True)
     ap.add_argument("--mpiexec", required=True)
     a = ap.parse_args()
-    res = Results()
+    e2e.set_mpi_defaults()
+    res = e2e.Results()
     rng = random.Random(11)
     with tempfile.TemporaryDirectory() as work:
         original = text(rng, 20 * SPLIT + 123)  # over 1 MiB: rewrites are checked too
@@ -150,8 +138,7 @@ def main():
                 res.check(f"{name}: one warning naming the file: '{warning}'",
                           len(lines) == 1 and path in lines[0] and warning in lines[0]
                           and lines[0].startswith("wordcount: warning:"), err)
-    print(f"{res.passed} passed, {res.failed} failed")
-    return 1 if res.failed else 0
+    return res.finish()
 
 
 if __name__ == "__main__":

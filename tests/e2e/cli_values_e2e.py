@@ -13,8 +13,9 @@ name and names the option. scripts/scaling (argparse) gets its own cases.
 import argparse
 import os
 import re
-import subprocess
 import sys
+
+import e2e_support as e2e
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -84,33 +85,15 @@ def options_of(help_text):
     return found
 
 
-class Results:
-    def __init__(self):
-        self.passed = 0
-        self.failed = 0
-
-    def check(self, name, ok, detail=""):
-        if ok:
-            self.passed += 1
-        else:
-            self.failed += 1
-            print(f"FAIL {name}\n     {detail}")
-
-
 def run(argv):
-    try:
-        p = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, timeout=TIMEOUT)
-        return p.returncode, p.stdout.decode(errors="replace"), p.stderr.decode(errors="replace")
-    except subprocess.TimeoutExpired:
-        return None, "", f"timed out after {TIMEOUT} s"
+    r = e2e.launch(argv, TIMEOUT)
+    return r.rc, r.stdout, r.stderr
 
 
 def check_refused(res, name, argv, prog, mentions):
-    rc, out, err = run(argv)
-    lines = err.splitlines()
-    ok = (rc == 2 and len(lines) == 1 and lines[0].startswith(prog + ":") and mentions in lines[0]
-          and len(lines[0]) < 300)
-    res.check(name, ok, f"exit {rc}, stderr {err!r}, stdout {out[:200]!r}")
+    r = e2e.launch(argv, TIMEOUT)
+    res.check(name, e2e.said_once(r, prog, 2, mentions=mentions, alone=True)
+              and len(r.stderr) < 300, r.describe())
 
 
 def main():
@@ -118,7 +101,8 @@ def main():
     ap.add_argument("--bin", required=True)
     ap.add_argument("--scaling", required=True)
     a = ap.parse_args()
-    res = Results()
+    e2e.set_mpi_defaults()
+    res = e2e.Results(verbose=False)
     options_seen = 0
     for key, base in PROGRAMS.items():
         binary = os.path.join(a.bin, key[0])
@@ -154,8 +138,7 @@ def main():
         res.check(f"scripts/scaling {' '.join(args)!r}: exit 2 and a last line naming {mentions}",
                   rc == 2 and lines and mentions in lines[-1] and not os.path.exists("/tmp/unused"),
                   f"exit {rc}, stderr {err!r}")
-    print(f"{res.passed} passed, {res.failed} failed")
-    return 1 if res.failed else 0
+    return res.finish()
 
 
 if __name__ == "__main__":
