@@ -4,7 +4,8 @@
   1. A 100 MB line without white space (one word) between short words, cut by many tasks.
   2. A sparse file of 4.5 GiB (> 2^32 bytes) with words at offsets past 2^31 and 2^32.
   3. A real file of 2.2 billion words (> 2^31), and one word seen 2.2 billion times.
-  4. 10 million distinct words: the table holds them all, --stats reports each rank's peak
+  4. 100,000 small files: every file's count.
+  5. 10 million distinct words: the table holds them all, --stats reports each rank's peak
      memory, and doubling the input with the same vocabulary does not grow it (memory follows
      the vocabulary, not the input).
 
@@ -14,6 +15,7 @@ References: Python's bytes.split() streamed over the file, GNU `wc -w`, and what
 import argparse
 import json
 import os
+import random
 import shutil
 import subprocess
 import sys
@@ -134,6 +136,36 @@ def past_2_31(res, run, work, ranks_list):
     os.unlink(path)
 
 
+def many_files(res, run, work, ranks_list):
+    """100,000 small files in 100 directories: counts per file and in total as bytes.split()."""
+    rng = random.Random(7)
+    words = [b"alpha", b"Beta", b"gamma", b"\xc3\xa9t\xc3\xa9", b"x", b"a-b"]
+    root = os.path.join(work, "many")
+    want = {}
+    for n in range(100_000):
+        d = os.path.join(root, f"d{n // 1000:03d}")
+        if n % 1000 == 0:
+            os.makedirs(d)
+        data = b" ".join(rng.choice(words) for _ in range(rng.randrange(0, 40)))
+        if n % 7 == 0:
+            data = b"\n" + data  # some start with white space, some end inside a word
+        path = os.path.join(d, f"f{n:06d}.txt")
+        with open(path, "wb") as f:
+            f.write(data)
+        want[path] = len(data.split())
+    total = sum(want.values())
+    for ranks in ranks_list:
+        name = f"100,000 small files, {ranks} rank(s)"
+        got, _ = run.json(res, name, ranks, [root])
+        if got is None:
+            continue
+        files = {f["path"]: f["words"] for f in got["files"]}
+        res.check(f"{name}: every file's count and the total ({total}) as bytes.split()",
+                  files == want and got["total_words"] == total,
+                  f"{len(files)} files, total {got['total_words']}")
+    shutil.rmtree(root)
+
+
 def vocabulary(res, run, work, ranks_list):
     n = 10_000_000
     once = os.path.join(work, "vocab1.txt")
@@ -192,8 +224,8 @@ def main():
     ap.add_argument("--mpiexec", required=True)
     ap.add_argument("--ranks", default="1,2,3,4")
     ap.add_argument("--work", default=None, help="scratch directory (default: a temporary one)")
-    ap.add_argument("--only", default=None, help="run one case: long_line, sparse_file, past_2_31, "
-                                                 "vocabulary")
+    ap.add_argument("--only", default=None, help="run one case: long_line, sparse_file, "
+                                                 "past_2_31, many_files, vocabulary")
     a = ap.parse_args()
     ranks_list = [int(r) for r in a.ranks.split(",")]
     work = tempfile.mkdtemp(prefix="mrkit-big-", dir=a.work)
@@ -201,7 +233,7 @@ def main():
     res = e2e.Results()
     run = Runner(a.bin, a.mpiexec)
     try:
-        for case in (long_line, sparse_file, past_2_31, vocabulary):
+        for case in (long_line, sparse_file, past_2_31, many_files, vocabulary):
             if a.only in (None, case.__name__):
                 case(res, run, work, ranks_list)
     finally:
