@@ -153,6 +153,15 @@ export OMPI_MCA_orte_default_hostfile=/tmp/hostfile
 # The "workers" share this container's host name and /dev/shm, so shared memory between ranks
 # of one worker would collide with the other's (vader crashes): TCP on loopback, as between pods.
 export OMPI_MCA_btl=self,tcp OMPI_MCA_btl_tcp_if_include=lo OMPI_MCA_oob_tcp_if_include=lo
+# They share its /tmp too: two Open MPI daemons making one session directory at once race
+# ("mkdir: File exists", seen once in CI). Each daemon gets its own, as each pod has.
+cat >/tmp/orted-own-tmp <<'EOF_AGENT'
+#!/bin/sh
+OMPI_MCA_orte_tmpdir_base=$(mktemp -d /tmp/orted.XXXXXX) && export OMPI_MCA_orte_tmpdir_base
+exec orted "$@"
+EOF_AGENT
+chmod +x /tmp/orted-own-tmp
+export OMPI_MCA_orte_launch_agent=/tmp/orted-own-tmp
 {shlex.join(worker)} 2>/tmp/sshd.log &
 for i in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/{port}) 2>/dev/null && break; sleep 0.1; done
 {shlex.join(launcher)} || {{ status=$?; cat /tmp/sshd.log >&2; exit $status; }}
