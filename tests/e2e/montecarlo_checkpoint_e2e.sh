@@ -3,9 +3,11 @@
 # only unfinished tasks and prints exactly what an uninterrupted run prints (but the "seconds"
 # it took), also on another rank count; changed options are refused (exit 3), options that do
 # not change the result are not; --checkpoint with --time-limit is a usage error (exit 2).
-# Usage: montecarlo_checkpoint_e2e.sh MONTECARLO RANKS MPIEXEC
+# Usage: montecarlo_checkpoint_e2e.sh MONTECARLO RANKS MPIEXEC [SCALE]
+# SCALE divides the work (10 in the sanitizer build, where every draw costs many times more).
 set -u
-bin=$1 ranks=$2 mpiexec=$3
+bin=$1 ranks=$2 mpiexec=$3 scale=${4:-1}
+seeds=$((50000000 / scale)) pi_samples=$((600000000 / scale)) integral_samples=$((400000000 / scale))
 other=$((ranks % 4 + 1))  # another rank count, to resume on
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -100,22 +102,22 @@ refused() {
   else fail "$name: exit $rc, stdout $(head -c 200 "$work/refused.out"), $(cat "$work/refused.err")"; fi
 }
 
-check square square --seeds 50000000 --first 1000
-check pi pi --samples 600000000 --seed 3
-check integral integral --samples 400000000 --seed 11
+check square square --seeds "$seeds" --first 1000
+check pi pi --samples "$pi_samples" --seed 3
+check integral integral --samples "$integral_samples" --seed 11
 
 different="was made by a different run"
-refused 3 "$different" "square, another --first" square --seeds 50000000 --first 1001 \
+refused 3 "$different" "square, another --first" square --seeds "$seeds" --first 1001 \
   --checkpoint "$work/square.ck"
-refused 3 "$different" "square, other --seeds" square --seeds 50000001 --first 1000 \
+refused 3 "$different" "square, other --seeds" square --seeds $((seeds + 1)) --first 1000 \
   --checkpoint "$work/square.ck"
-refused 3 "$different" "pi, another --seed" pi --samples 600000000 --seed 4 \
+refused 3 "$different" "pi, another --seed" pi --samples "$pi_samples" --seed 4 \
   --checkpoint "$work/pi.ck"
-refused 3 "$different" "pi, other --samples" pi --samples 600000001 --seed 3 \
+refused 3 "$different" "pi, other --samples" pi --samples $((pi_samples + 1)) --seed 3 \
   --checkpoint "$work/pi.ck"
-refused 3 "$different" "integral in pi's checkpoint" integral --samples 600000000 --seed 3 \
+refused 3 "$different" "integral in pi's checkpoint" integral --samples "$pi_samples" --seed 3 \
   --checkpoint "$work/pi.ck"
-refused 3 "$different" "pi in square's checkpoint" pi --samples 50000000 \
+refused 3 "$different" "pi in square's checkpoint" pi --samples "$seeds" \
   --checkpoint "$work/square.ck"
 refused 2 "--time-limit" "--checkpoint with --time-limit" pi --samples 1000000 \
   --time-limit 5 --checkpoint "$work/limited.ck"
