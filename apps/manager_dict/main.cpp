@@ -1,7 +1,6 @@
 // manager_dict: the course's Manager examples. A dict and a list that every rank can change
 // (a KeyValueTable spread over the ranks): a child sets three keys and reverses the list, the
 // mother prints them; then p1 appends a record and p2 prints the records.
-#include <mrkit/command_line.hpp>
 #include <mrkit/key_value_table.hpp>
 #include <mrkit/role_output.hpp>
 #include <mrkit/runtime.hpp>
@@ -16,16 +15,12 @@
 namespace {
 
 constexpr const char* program = "manager_dict";
+constexpr const char* description =
+    "The course's Manager().dict() and list() on MPI: tables spread over the ranks that any "
+    "rank can read and change.";
 using Record = std::pair<std::string, int>;
 
-int manager_dict(mrkit::Runtime& rt, int argc, char** argv) {
-  CLI::App app{
-      "The course's Manager().dict() and list() on MPI: tables spread over the ranks that any "
-      "rank can read and change.",
-      program};
-  mrkit::OutputOptions out;
-  mrkit::add_output_options(app, out, "text");
-  if (auto code = mrkit::parse_command_line(app, argc, argv, rt)) return *code;
+std::string manager_dict(mrkit::Runtime& rt) {
   const int p = rt.size();
   const int p1 = mrkit::child_rank(1, p);
   const int p2 = mrkit::child_rank(2, p);
@@ -90,14 +85,12 @@ int manager_dict(mrkit::Runtime& rt, int argc, char** argv) {
   }
   records.synchronize();  // p2.join(): the owners answer p2 until it is done
   const mrkit::RoleOutput all = mrkit::gather_role_output(rt.world(), mine);
-  if (!rt.is_mother()) return 0;
-  mrkit::emit(out, story + all.at("1") + all.at("2"));
-  return 0;
+  if (!rt.is_mother()) return {};
+  return story + all.at("1") + all.at("2");
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  return mrkit::run(argc, argv, program,
-                    [&](mrkit::Runtime& rt) { return manager_dict(rt, argc, argv); });
+  return mrkit::course_main(argc, argv, program, description, manager_dict);
 }

@@ -14,18 +14,11 @@
 namespace {
 
 constexpr const char* program = "pipe_words";
+constexpr const char* description =
+    "The course's Pipe on MPI: a sender rank sends \"hello\", \"hey\", \"hru?\", \"END\"; the "
+    "receiver rank prints what it receives until END.";
 
-int pipe_words(mrkit::Runtime& rt, int argc, char** argv) {
-  CLI::App app{
-      "The course's Pipe on MPI: a sender rank sends \"hello\", \"hey\", \"hru?\", \"END\"; the "
-      "receiver rank prints what it receives until END.",
-      program};
-  mrkit::OutputOptions out;
-  std::vector<std::string> msgs{"hello", "hey", "hru?", "END"};
-  app.add_option("words", msgs, "Words to send (default: hello hey hru? END)");
-  mrkit::add_output_options(app, out, "text");
-  if (auto code = mrkit::parse_command_line(app, argc, argv, rt)) return *code;
-
+std::string pipe_words(mrkit::Runtime& rt, const std::vector<std::string>& msgs) {
   const int p = rt.size();
   const int sender = mrkit::child_rank(1, p);
   const int receiver = p > 2 ? mrkit::child_rank(2, p) : (p == 2 ? mrkit::mother_rank : sender);
@@ -46,16 +39,19 @@ int pipe_words(mrkit::Runtime& rt, int argc, char** argv) {
     }
   }
   const mrkit::RoleOutput all = mrkit::gather_role_output(rt.world(), mine);
-  if (!rt.is_mother()) return 0;
+  if (!rt.is_mother()) return {};
   std::string story;
   for (const auto& [role, text] : all) story += (story.empty() ? "" : "\n") + text;
-  mrkit::emit(out, story);
-  return 0;
+  return story;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  return mrkit::run(argc, argv, program,
-                    [&](mrkit::Runtime& rt) { return pipe_words(rt, argc, argv); });
+  std::vector<std::string> msgs{"hello", "hey", "hru?", "END"};
+  return mrkit::course_main(
+      argc, argv, program, description, [&](mrkit::Runtime& rt) { return pipe_words(rt, msgs); },
+      [&](CLI::App& app) {
+        app.add_option("words", msgs, "Words to send (default: hello hey hru? END)");
+      });
 }

@@ -3,6 +3,7 @@
 // map in order, imap_unordered, apply_async with get(timeout=1), and a task that sleeps too long.
 #include <mrkit/command_line.hpp>
 #include <mrkit/pool.hpp>
+#include <mrkit/role_output.hpp>
 #include <mrkit/runtime.hpp>
 
 #include <fmt/format.h>
@@ -18,6 +19,9 @@
 namespace {
 
 constexpr const char* program = "pool_squares";
+constexpr const char* description =
+    "The course's Pool on MPI: map, imap_unordered, apply_async and get(timeout). Rank 0 "
+    "hands out tasks; the other ranks are the workers.";
 
 // Registered on every rank before the pool starts: the course's f, square, os.getpid, sleep.
 const auto f = mrkit::register_task<long(long)>("f", [](long x) { return x * x; });
@@ -36,21 +40,7 @@ std::string python_list(const std::vector<long>& v) {
   return "[" + out + "]";
 }
 
-int pool_squares(mrkit::Runtime& rt, int argc, char** argv) {
-  CLI::App app{
-      "The course's Pool on MPI: map, imap_unordered, apply_async and get(timeout). Rank 0 "
-      "hands out tasks; the other ranks are the workers.",
-      program};
-  mrkit::OutputOptions out;
-  double sleep_seconds = 10;
-  double timeout_seconds = 1;
-  app.add_option("--sleep", sleep_seconds, "How long the impatient task sleeps (default 10 s)")
-      ->check(mrkit::seconds_between(0, 3600));
-  app.add_option("--timeout", timeout_seconds, "How long get() waits for it (default 1 s)")
-      ->check(mrkit::seconds_between(0, 3600));
-  mrkit::add_output_options(app, out, "text");
-  if (auto code = mrkit::parse_command_line(app, argc, argv, rt)) return *code;
-
+std::string pool_squares(mrkit::Runtime& rt, double sleep_seconds, double timeout_seconds) {
   std::string story;
   auto say = [&](const std::string& line) { story += line + "\n"; };
   mrkit::with_pool(rt.world(), {}, [&](mrkit::Pool& pool) {
@@ -88,15 +78,24 @@ int pool_squares(mrkit::Runtime& rt, int argc, char** argv) {
     say("For the moment, the pool remains available for more work");
     say(fmt::format("(and it does: f(7) = {})", pool.submit(f, 7).get()));
   });  // exiting the block waits for the sleeping task, then stops the pool
-  if (!rt.is_mother()) return 0;
+  if (!rt.is_mother()) return {};
   say("Now the pool is closed and no longer available");
-  mrkit::emit(out, story);
-  return 0;
+  return story;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  return mrkit::run(argc, argv, program,
-                    [&](mrkit::Runtime& rt) { return pool_squares(rt, argc, argv); });
+  double sleep_seconds = 10;
+  double timeout_seconds = 1;
+  return mrkit::course_main(
+      argc, argv, program, description,
+      [&](mrkit::Runtime& rt) { return pool_squares(rt, sleep_seconds, timeout_seconds); },
+      [&](CLI::App& app) {
+        app.add_option("--sleep", sleep_seconds,
+                       "How long the impatient task sleeps (default 10 s)")
+            ->check(mrkit::seconds_between(0, 3600));
+        app.add_option("--timeout", timeout_seconds, "How long get() waits for it (default 1 s)")
+            ->check(mrkit::seconds_between(0, 3600));
+      });
 }

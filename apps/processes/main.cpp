@@ -1,7 +1,6 @@
 // processes: the course's first multiprocessing programs (cells 43 and 46), on MPI. The processes
 // are the ranks, all started at once by mpirun (no fork); "start" gives a rank its task, "join"
 // is the mother gathering what it did; each prints its own process id and host.
-#include <mrkit/command_line.hpp>
 #include <mrkit/role_output.hpp>
 #include <mrkit/runtime.hpp>
 
@@ -14,17 +13,12 @@
 namespace {
 
 constexpr const char* program = "processes";
+constexpr const char* description =
+    "The course's Process examples on MPI: two children print a square and a cube, then "
+    "their process ids. Child 1 and child 2 are ranks 1 and 2 (one rank plays both when "
+    "there are two; the mother plays both alone).";
 
-int processes(mrkit::Runtime& rt, int argc, char** argv) {
-  CLI::App app{
-      "The course's Process examples on MPI: two children print a square and a cube, then "
-      "their process ids. Child 1 and child 2 are ranks 1 and 2 (one rank plays both when "
-      "there are two; the mother plays both alone).",
-      program};
-  mrkit::OutputOptions out;
-  mrkit::add_output_options(app, out, "text");
-  if (auto code = mrkit::parse_command_line(app, argc, argv, rt)) return *code;
-
+std::string processes(mrkit::Runtime& rt) {
   const int p = rt.size();
   const std::string me = fmt::format("{} (rank {} on {})", ::getpid(), rt.rank(), rt.host());
   mrkit::RoleOutput mine;
@@ -43,7 +37,7 @@ int processes(mrkit::Runtime& rt, int argc, char** argv) {
   }
   // p1.join(); p2.join(): the mother has every child's output once this returns.
   mrkit::RoleOutput all = mrkit::gather_role_output(rt.world(), mine);
-  if (!rt.is_mother()) return 0;
+  if (!rt.is_mother()) return {};
 
   std::string story;
   story += fmt::format("Nombre de processeur(cpu): {} (ranks in this job: {})\n",
@@ -57,13 +51,11 @@ int processes(mrkit::Runtime& rt, int argc, char** argv) {
   // A rank lives for the whole job; its task, the course's process, has ended.
   story += "Processus p1 is actif: False\n";
   story += "Processus p2 is actif: False\n";
-  mrkit::emit(out, story);
-  return 0;
+  return story;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  return mrkit::run(argc, argv, program,
-                    [&](mrkit::Runtime& rt) { return processes(rt, argc, argv); });
+  return mrkit::course_main(argc, argv, program, description, processes);
 }

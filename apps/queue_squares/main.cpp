@@ -1,7 +1,6 @@
 // queue_squares: the course's Queue examples (cells 28 and 30). A child puts a list into a queue
 // and the mother gets it; then one child puts the squares of [1, 2, 3, 4] and another prints the
 // queue until it is empty. The queue lives on the mother, who answers the others.
-#include <mrkit/command_line.hpp>
 #include <mrkit/role_output.hpp>
 #include <mrkit/runtime.hpp>
 #include <mrkit/shared_queue.hpp>
@@ -16,16 +15,12 @@
 namespace {
 
 constexpr const char* program = "queue_squares";
+constexpr const char* description =
+    "The course's Queue on MPI: a child puts [1, 2, 3, None, 'hello'] for the mother; a "
+    "producer puts the squares of [1, 2, 3, 4] and a consumer prints them until the queue "
+    "is empty.";
 
-int queue_squares(mrkit::Runtime& rt, int argc, char** argv) {
-  CLI::App app{
-      "The course's Queue on MPI: a child puts [1, 2, 3, None, 'hello'] for the mother; a "
-      "producer puts the squares of [1, 2, 3, 4] and a consumer prints them until the queue "
-      "is empty.",
-      program};
-  mrkit::OutputOptions out;
-  mrkit::add_output_options(app, out, "text");
-  if (auto code = mrkit::parse_command_line(app, argc, argv, rt)) return *code;
+std::string queue_squares(mrkit::Runtime& rt) {
   const int p = rt.size();
   std::string story;
 
@@ -57,14 +52,12 @@ int queue_squares(mrkit::Runtime& rt, int argc, char** argv) {
   }
   q.join();
   const mrkit::RoleOutput all = mrkit::gather_role_output(rt.world(), mine);
-  if (!rt.is_mother()) return 0;
-  mrkit::emit(out, story + all.at("p2"));
-  return 0;
+  if (!rt.is_mother()) return {};
+  return story + all.at("p2");
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  return mrkit::run(argc, argv, program,
-                    [&](mrkit::Runtime& rt) { return queue_squares(rt, argc, argv); });
+  return mrkit::course_main(argc, argv, program, description, queue_squares);
 }

@@ -1,7 +1,6 @@
 // shared_value: the course's shared memory examples (cells 47, 48 and 49). A global variable is
 // not shared (each rank has its own); a SharedValue and a SharedArray in an MPI window are: what
 // a child writes, the mother reads.
-#include <mrkit/command_line.hpp>
 #include <mrkit/role_output.hpp>
 #include <mrkit/runtime.hpp>
 #include <mrkit/shared_memory.hpp>
@@ -15,6 +14,9 @@
 namespace {
 
 constexpr const char* program = "shared_value";
+constexpr const char* description =
+    "The course's shared memory on MPI: a global list is not shared between ranks; a "
+    "SharedValue and a SharedArray (MPI one-sided windows on the mother) are.";
 
 std::vector<long> resultat;  // NOLINT: the course's global, on purpose not shared
 
@@ -25,14 +27,7 @@ std::string python_list(const std::vector<T>& v) {
   return "[" + out + "]";
 }
 
-int shared_value(mrkit::Runtime& rt, int argc, char** argv) {
-  CLI::App app{
-      "The course's shared memory on MPI: a global list is not shared between ranks; a "
-      "SharedValue and a SharedArray (MPI one-sided windows on the mother) are.",
-      program};
-  mrkit::OutputOptions out;
-  mrkit::add_output_options(app, out, "text");
-  if (auto code = mrkit::parse_command_line(app, argc, argv, rt)) return *code;
+std::string shared_value(mrkit::Runtime& rt) {
   const int p1 = mrkit::child_rank(1, rt.size());
   // With one rank the mother plays the child too: her global is then the child's.
   const bool alone = rt.size() == 1;
@@ -90,15 +85,13 @@ int shared_value(mrkit::Runtime& rt, int argc, char** argv) {
     result.synchronize();
   }
   const mrkit::RoleOutput all = mrkit::gather_role_output(rt.world(), mine);
-  if (!rt.is_mother()) return 0;
-  mrkit::emit(out, all.at("47.p1") + all.at("47.z") + "\n" + all.at("48") + "\n" + all.at("49.p1") +
-                       all.at("49.z"));
-  return 0;
+  if (!rt.is_mother()) return {};
+  return all.at("47.p1") + all.at("47.z") + "\n" + all.at("48") + "\n" + all.at("49.p1") +
+         all.at("49.z");
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  return mrkit::run(argc, argv, program,
-                    [&](mrkit::Runtime& rt) { return shared_value(rt, argc, argv); });
+  return mrkit::course_main(argc, argv, program, description, shared_value);
 }

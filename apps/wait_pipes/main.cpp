@@ -18,23 +18,12 @@
 namespace {
 
 constexpr const char* program = "wait_pipes";
+constexpr const char* description =
+    "The course's connection.wait on MPI: children send (i, name) pairs on pipes of their "
+    "own; the mother waits on every pipe at once and prints messages as they come.";
 using Message = std::pair<int, std::string>;
 
-int wait_pipes(mrkit::Runtime& rt, int argc, char** argv) {
-  CLI::App app{
-      "The course's connection.wait on MPI: children send (i, name) pairs on pipes of their "
-      "own; the mother waits on every pipe at once and prints messages as they come.",
-      program};
-  mrkit::OutputOptions out;
-  int children = 4;
-  int count = 10;
-  app.add_option("--children", children, "Children (pipes), default 4")
-      ->check(mrkit::whole_number(1, 1000));
-  app.add_option("--messages", count, "Messages per child, default 10")
-      ->check(mrkit::whole_number(0, 1000000));
-  mrkit::add_output_options(app, out, "text");
-  if (auto code = mrkit::parse_command_line(app, argc, argv, rt)) return *code;
-
+std::string wait_pipes(mrkit::Runtime& rt, int children, int count) {
   const int p = rt.size();
   std::vector<std::unique_ptr<mrkit::Pipe<Message>>> pipes;
   for (int c = 1; c <= children; ++c) {  // r, w = Pipe(duplex=False)
@@ -48,7 +37,7 @@ int wait_pipes(mrkit::Runtime& rt, int argc, char** argv) {
     for (int i = 0; i < count; ++i) w.send({i, fmt::format("Process-{} (rank {})", c, rt.rank())});
     w.close();
   }
-  if (!rt.is_mother()) return 0;
+  if (!rt.is_mother()) return {};
   std::vector<mrkit::Pipe<Message>*> readers;
   for (auto& pp : pipes) readers.push_back(pp.get());
   std::string story;
@@ -72,13 +61,21 @@ int wait_pipes(mrkit::Runtime& rt, int argc, char** argv) {
     readers = std::move(still);
   }
   story += fmt::format("{} messages from {} children, all pipes closed\n", received, children);
-  mrkit::emit(out, story);
-  return 0;
+  return story;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  return mrkit::run(argc, argv, program,
-                    [&](mrkit::Runtime& rt) { return wait_pipes(rt, argc, argv); });
+  int children = 4;
+  int count = 10;
+  return mrkit::course_main(
+      argc, argv, program, description,
+      [&](mrkit::Runtime& rt) { return wait_pipes(rt, children, count); },
+      [&](CLI::App& app) {
+        app.add_option("--children", children, "Children (pipes), default 4")
+            ->check(mrkit::whole_number(1, 1000));
+        app.add_option("--messages", count, "Messages per child, default 10")
+            ->check(mrkit::whole_number(0, 1000000));
+      });
 }

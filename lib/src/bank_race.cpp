@@ -5,6 +5,7 @@
 
 #include <boost/mpi/collectives.hpp>
 
+#include <array>
 #include <chrono>
 #include <cstdlib>
 #include <mutex>
@@ -15,42 +16,58 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+template <class Enum>
+struct EnumName {
+  Enum value;
+  std::string_view name;
+};
+
+// Each enum's names. The first entry is also the name of a value outside the table (the
+// default of BankOptions).
+constexpr std::array<EnumName<BankMode>, 3> bank_mode_names{{
+    {BankMode::unsafe, "unsafe"},
+    {BankMode::lock, "lock"},
+    {BankMode::atomic, "atomic"},
+}};
+constexpr std::array<EnumName<BankWindow>, 3> bank_window_names{{
+    {BankWindow::yield, "yield"},
+    {BankWindow::tight, "tight"},
+    {BankWindow::sleep, "sleep"},
+}};
+
+template <class Enum, std::size_t N>
+constexpr std::string_view name_in(const std::array<EnumName<Enum>, N>& table, Enum value) {
+  for (const auto& entry : table) {
+    if (entry.value == value) return entry.name;
+  }
+  return table.front().name;
+}
+
+template <class Enum, std::size_t N>
+constexpr std::optional<Enum> value_in(const std::array<EnumName<Enum>, N>& table,
+                                       std::string_view name) {
+  for (const auto& entry : table) {
+    if (entry.name == name) return entry.value;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::string_view to_string(BankMode mode) noexcept {
-  switch (mode) {
-    case BankMode::lock:
-      return "lock";
-    case BankMode::atomic:
-      return "atomic";
-    default:
-      return "unsafe";
-  }
+  return name_in(bank_mode_names, mode);
 }
 
 std::optional<BankMode> bank_mode_named(std::string_view name) noexcept {
-  for (const BankMode m : {BankMode::unsafe, BankMode::lock, BankMode::atomic}) {
-    if (to_string(m) == name) return m;
-  }
-  return std::nullopt;
+  return value_in(bank_mode_names, name);
 }
 
 std::string_view to_string(BankWindow window) noexcept {
-  switch (window) {
-    case BankWindow::tight:
-      return "tight";
-    case BankWindow::sleep:
-      return "sleep";
-    default:
-      return "yield";
-  }
+  return name_in(bank_window_names, window);
 }
 
 std::optional<BankWindow> bank_window_named(std::string_view name) noexcept {
-  for (const BankWindow w : {BankWindow::tight, BankWindow::yield, BankWindow::sleep}) {
-    if (to_string(w) == name) return w;
-  }
-  return std::nullopt;
+  return value_in(bank_window_names, name);
 }
 
 BankRole bank_role(int rank, int ranks) noexcept {

@@ -31,4 +31,19 @@ int child_rank(int child, int ranks) {
   return 1 + (child - 1) % (ranks - 1);
 }
 
+int course_main(int argc, char** argv, std::string_view program, const std::string& description,
+                const std::function<std::string(Runtime&)>& body,
+                const std::function<void(CLI::App&)>& add_options) {
+  return run(argc, argv, program, [&](Runtime& rt) {
+    CLI::App app{description, std::string(program)};
+    OutputOptions out;
+    if (add_options) add_options(app);
+    add_output_options(app, out, "text");
+    if (auto code = parse_command_line(app, argc, argv, rt)) return *code;
+    const std::string story = body(rt);
+    if (rt.is_mother()) emit(out, story);
+    return 0;
+  });
+}
+
 }  // namespace mrkit

@@ -3,6 +3,7 @@
 #include "mpi_check.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <stdexcept>
 #include <string>
@@ -48,6 +49,27 @@ void* allocate_window(const boost::mpi::communicator& comm, std::size_t bytes, i
   return base;
 }
 
+// Allocates the window (as allocate_window), copies `bytes` of `initial` into this rank's part,
+// and opens the one shared epoch of the window's whole life: every access is passive-target,
+// completed by a flush, so no rank ever needs the host's attention. Collective; every rank sees
+// every rank's initial bytes when it returns.
+void open_window(const boost::mpi::communicator& comm, std::size_t bytes, int element_bytes,
+                 const void* initial, MPI_Win* win) {
+  void* base = allocate_window(comm, bytes, element_bytes, win);
+  check(MPI_Win_lock_all(MPI_MODE_NOCHECK, *win), "MPI_Win_lock_all");
+  if (bytes > 0) std::memcpy(base, initial, bytes);
+  MPI_Win_sync(*win);
+  check(MPI_Barrier(comm), "MPI_Barrier");
+  MPI_Win_sync(*win);
+}
+
+// Closes the epoch open_window opened and frees the window (collective); nothing if none.
+void close_window(MPI_Win* win) {
+  if (*win == MPI_WIN_NULL) return;
+  MPI_Win_unlock_all(*win);
+  MPI_Win_free(win);
+}
+
 }  // namespace
 
 namespace detail {
@@ -56,22 +78,12 @@ Window::Window(const boost::mpi::communicator& comm, std::size_t count, std::siz
                const void* initial, int host)
     : comm_(comm), count_(count), element_bytes_(element_bytes), host_(host) {
   if (host < 0 || host >= comm.size()) throw std::invalid_argument("shared memory: no such host");
-  const bool hosting = comm.rank() == host;
-  const std::size_t bytes = hosting ? count * element_bytes : 0;
-  void* base = allocate_window(comm_, bytes, static_cast<int>(element_bytes), &win_);
-  // One shared epoch for the window's whole life: every access is passive-target, completed
-  // by a flush, so no rank ever needs the host's attention.
-  check(MPI_Win_lock_all(MPI_MODE_NOCHECK, win_), "MPI_Win_lock_all");
-  if (hosting && bytes > 0) std::memcpy(base, initial, bytes);
-  MPI_Win_sync(win_);
-  check(MPI_Barrier(comm_), "MPI_Barrier");
-  MPI_Win_sync(win_);
+  const std::size_t bytes = comm.rank() == host ? count * element_bytes : 0;
+  open_window(comm_, bytes, static_cast<int>(element_bytes), initial, &win_);
 }
 
 Window::~Window() {
-  if (win_ == MPI_WIN_NULL) return;
-  MPI_Win_unlock_all(win_);
-  MPI_Win_free(&win_);
+  close_window(&win_);
 }
 
 void Window::check_range(std::size_t first, std::size_t count) const {
@@ -126,21 +138,15 @@ void Window::synchronize() {
 SharedLock::SharedLock(const boost::mpi::communicator& comm, int host)
     : comm_(comm), host_(host), me_(comm.rank()) {
   if (host < 0 || host >= comm.size()) throw std::invalid_argument("SharedLock: no such host");
-  auto* base = static_cast<std::int64_t*>(
-      allocate_window(comm_, 3 * sizeof(std::int64_t), sizeof(std::int64_t), &win_));
-  base[next_slot] = nobody;
-  base[blocked_slot] = 0;
-  base[tail_slot] = nobody;
-  check(MPI_Win_lock_all(MPI_MODE_NOCHECK, win_), "MPI_Win_lock_all");
-  MPI_Win_sync(win_);
-  check(MPI_Barrier(comm_), "MPI_Barrier");
-  MPI_Win_sync(win_);
+  std::array<std::int64_t, 3> initial{};
+  initial[next_slot] = nobody;
+  initial[blocked_slot] = 0;
+  initial[tail_slot] = nobody;
+  open_window(comm_, sizeof initial, sizeof(std::int64_t), initial.data(), &win_);
 }
 
 SharedLock::~SharedLock() {
-  if (win_ == MPI_WIN_NULL) return;
-  MPI_Win_unlock_all(win_);
-  MPI_Win_free(&win_);
+  close_window(&win_);
 }
 
 std::int64_t SharedLock::read_mine(std::size_t slot) const {
