@@ -6,6 +6,7 @@
 #include "mrkit/reduce.hpp"
 #include "mrkit/runtime.hpp"
 #include "mrkit/version.hpp"
+#include "mrkit/whole_files.hpp"
 #include "mrkit/word_scan.hpp"
 
 #include <fcntl.h>
@@ -33,6 +34,9 @@ namespace mrkit {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// Files of at least this size are checked for a rewrite in place (modification time) when read.
+constexpr std::uint64_t mtime_check_bytes = std::uint64_t{1} << 20;
 
 double seconds_since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
@@ -302,33 +306,74 @@ WordCountResult count_words(const boost::mpi::communicator& comm,
   // Files found changed (size or modification time) after they were listed, by index.
   std::map<std::size_t, std::string> changed;
   const SlowTaskHook hook = slow_task_hook();
-  // Counts the words of one task into `into` (if tabulating), its words per file into `counts`.
+  // A task's words per file.
   std::vector<std::pair<std::size_t, std::uint64_t>> counts;
+  // Counts one piece of a file, reading it in buffers.
+  const auto scan_piece = [&](const FilePiece& piece, const Yield& yield, WordCounts* into) {
+    const InputFile& file = result.files[piece.file];
+    auto io_start = Clock::now();
+    const int fd = open_file.get(piece.file, file.path, file.size);
+    const ReadAt pread_at = pread_reader(fd, file.path);
+    io_seconds += seconds_since(io_start);
+    const ReadAt reader = [&](std::uint64_t offset, std::span<char> into_buffer) {
+      io_start = Clock::now();
+      const std::size_t got = pread_at(offset, into_buffer);
+      io_seconds += seconds_since(io_start);
+      return got;
+    };
+    const ScanResult r =
+        scan_words(reader, file.size, {piece.begin, piece.end}, scan, into, buffer, yield);
+    timer.add_bytes(r.bytes_read);
+    counts.emplace_back(piece.file, r.words);
+    // A size change is seen by the reads; a rewrite in place only by the modification time,
+    // worth a system call for files read in many buffers.
+    if (r.size_changed || (piece.end == file.size && file.size >= mtime_check_bytes)) {
+      note_if_changed(fd, piece.file, file, r.size_changed, changed);
+    }
+  };
+  // Small files, whole: read a batch at a time (whole_files.hpp), counted from memory. A file
+  // whose size changed since it was listed goes through scan_piece, which reports it.
+  WholeFileReader whole_files;
+  std::vector<WholeFile> batch;
+  std::vector<std::size_t> batch_files;
+  const std::uint64_t small_file_bytes =
+      std::min<std::uint64_t>(options.buffer_bytes, mtime_check_bytes);
+  const auto scan_batch = [&](const Yield& yield, WordCounts* into) {
+    if (batch.empty()) return;
+    const auto io_start = Clock::now();
+    double counting = 0;
+    whole_files.read(batch, WordCounts::read_padding, [&](std::size_t i, std::span<char> bytes) {
+      const auto count_start = Clock::now();
+      const std::size_t f = batch_files[i];
+      if (bytes.size() != result.files[f].size) {
+        scan_piece({f, 0, result.files[f].size}, yield, into);
+      } else {
+        const ScanResult r = scan_bytes(bytes, scan, into);
+        timer.add_bytes(r.bytes_read);
+        counts.emplace_back(f, r.words);
+      }
+      counting += seconds_since(count_start);
+    });
+    io_seconds += seconds_since(io_start) - counting;
+    batch.clear();
+    batch_files.clear();
+    yield();
+  };
+  // Counts the words of one task into `into` (if tabulating), its words per file into `counts`.
   const auto scan_task = [&](std::uint64_t task, const Yield& yield, WordCounts* into) {
     if (task == hook.task) play_straggler(hook, yield);
     counts.clear();
     for (const FilePiece& piece : space.pieces(tasks[task])) {
       const InputFile& file = result.files[piece.file];
-      auto io_start = Clock::now();
-      const int fd = open_file.get(piece.file, file.path, file.size);
-      const ReadAt pread_at = pread_reader(fd, file.path);
-      io_seconds += seconds_since(io_start);
-      const ReadAt reader = [&](std::uint64_t offset, std::span<char> into_buffer) {
-        io_start = Clock::now();
-        const std::size_t got = pread_at(offset, into_buffer);
-        io_seconds += seconds_since(io_start);
-        return got;
-      };
-      const ScanResult r =
-          scan_words(reader, file.size, {piece.begin, piece.end}, scan, into, buffer, yield);
-      timer.add_bytes(r.bytes_read);
-      counts.emplace_back(piece.file, r.words);
-      // A size change is seen by the reads; a rewrite in place only by the modification time,
-      // worth a system call for files read in many buffers.
-      if (r.size_changed || (piece.end == file.size && file.size >= (std::uint64_t{1} << 20))) {
-        note_if_changed(fd, piece.file, file, r.size_changed, changed);
+      if (piece.begin == 0 && piece.end == file.size && file.size < small_file_bytes) {
+        batch.push_back({&file.path, file.size});
+        batch_files.push_back(piece.file);
+        continue;
       }
+      scan_batch(yield, into);  // keep the files' order
+      scan_piece(piece, yield, into);
     }
+    scan_batch(yield, into);
   };
   WordCounts task_table;  // a task's own words: with a checkpoint, or until its copy counts
   // Adds a finished task's counts (and task_table) to this rank's.

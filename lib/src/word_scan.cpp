@@ -157,6 +157,21 @@ ScanResult scan_words(const ReadAt& read_at, std::uint64_t file_size, IndexRange
   return result;
 }
 
+ScanResult scan_bytes(std::span<char> bytes, const ScanOptions& options, WordCounts* table) {
+  ScanResult result;
+  result.bytes_read = bytes.size();
+  if (bytes.empty()) return result;
+  if (table == nullptr) {
+    result.words = count_word_starts({bytes.data(), bytes.size()}, true);
+    return result;
+  }
+  if (options.ignore_case) to_lower_ascii(bytes);
+  Tabulator tab(*table, false);
+  result.words = tab.feed({bytes.data(), bytes.size()});
+  result.words += tab.finish();
+  return result;
+}
+
 ReadAt pread_reader(int fd, std::string path) {
   return [fd, path = std::move(path)](std::uint64_t offset, std::span<char> into) -> std::size_t {
     std::size_t done = 0;

@@ -202,3 +202,26 @@ TEST(WordScan, CallsBackAfterEachBuffer) {
                           [&] { ++calls; });
   EXPECT_EQ(calls, 10);
 }
+
+TEST(WordScan, WholeFileInMemoryCountsAsScanningIt) {
+  std::mt19937_64 rng(3);
+  for (int round = 0; round < 300; ++round) {
+    const std::string s = random_text(rng, rng() % 300);
+    const bool fold = round % 2 == 0;
+    const auto expected = reference_counts(s, fold);
+    for (const bool tabulate : {true, false}) {
+      std::vector<char> bytes(s.begin(), s.end());
+      bytes.resize(s.size() + mrkit::WordCounts::read_padding, 'x');  // padding is not counted
+      mrkit::ScanOptions opt;
+      opt.ignore_case = fold;
+      mrkit::WordCounts table;
+      const mrkit::ScanResult r =
+          mrkit::scan_bytes({bytes.data(), s.size()}, opt, tabulate ? &table : nullptr);
+      ASSERT_EQ(r.words, total(expected)) << "round " << round;
+      ASSERT_EQ(r.bytes_read, s.size());
+      if (tabulate) {
+        ASSERT_EQ(as_map(table), expected) << "round " << round;
+      }
+    }
+  }
+}

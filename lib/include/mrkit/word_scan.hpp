@@ -40,6 +40,11 @@ ScanResult scan_words(const ReadAt& read_at, std::uint64_t file_size, IndexRange
                       const ScanOptions& options, WordCounts* table, std::vector<char>& buffer,
                       const std::function<void()>& after_each_buffer = {});
 
+// Counts the words of a whole file held in memory, as scan_words does for all its bytes.
+// `bytes` must be followed by WordCounts::read_padding writable bytes; with
+// options.ignore_case its letters are folded in place.
+ScanResult scan_bytes(std::span<char> bytes, const ScanOptions& options, WordCounts* table);
+
 // A ReadAt over a file descriptor with pread (retries on EINTR and short reads).
 [[nodiscard]] ReadAt pread_reader(int fd, std::string path);
 
