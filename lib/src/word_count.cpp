@@ -42,31 +42,6 @@ double seconds_since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
 }
 
-// The listing travels as one chunked byte buffer: u64 size, u64 path length, u64 mtime, path.
-std::string encode_files(const std::vector<InputFile>& files) {
-  std::string out;
-  for (const InputFile& f : files) {
-    const std::uint64_t head[3] = {f.size, f.path.size(), static_cast<std::uint64_t>(f.mtime_ns)};
-    out.append(reinterpret_cast<const char*>(head), sizeof head);
-    out.append(f.path);
-  }
-  return out;
-}
-
-std::vector<InputFile> decode_files(const std::string& bytes) {
-  std::vector<InputFile> files;
-  std::size_t at = 0;
-  while (at + 24 <= bytes.size()) {
-    std::uint64_t head[3];
-    std::memcpy(head, bytes.data() + at, sizeof head);
-    at += sizeof head;
-    files.push_back({bytes.substr(at, static_cast<std::size_t>(head[1])), head[0],
-                     static_cast<std::int64_t>(head[2])});
-    at += static_cast<std::size_t>(head[1]);
-  }
-  return files;
-}
-
 // Keeps the last file opened by this rank (consecutive pieces are usually of the same file) and
 // the directory of the last one: files of one directory are opened relative to it, so that many
 // small files do not cost a walk of their whole path each.
@@ -253,16 +228,10 @@ WordCountResult count_words(const boost::mpi::communicator& comm,
   WordCountResult result;
   result.ranks = comm.size();
 
-  // The mother lists the inputs; all ranks learn the same list or the same error.
-  std::string listing;
-  on_mother_then_agree(comm, [&] {
-    InputListing found = list_input_files(paths);
-    result.warnings = std::move(found.warnings);
-    listing = encode_files(found.files);
-  });
-  broadcast_bytes(comm, listing, mother_rank);
-  result.files = decode_files(listing);
-  std::string().swap(listing);
+  // The mother lists the inputs, the ranks ask their sizes; all learn the same list or error.
+  InputListing listing = list_input_files(comm, paths);
+  result.files = std::move(listing.files);
+  if (comm.rank() == mother_rank) result.warnings = std::move(listing.warnings);
 
   std::vector<std::uint64_t> sizes;
   sizes.reserve(result.files.size());

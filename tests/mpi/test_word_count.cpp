@@ -1,10 +1,12 @@
 #include "mpi_test.hpp"
 
+#include <mrkit/input_files.hpp>
 #include <mrkit/runtime.hpp>
 #include <mrkit/tokenizer.hpp>
 #include <mrkit/word_count.hpp>
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <boost/mpi/collectives.hpp>
 
 #include <filesystem>
@@ -154,4 +156,50 @@ TEST(WordCount, MissingPathIsAnInputErrorOnEveryRank) {
     thrown = std::string(e.what()).find(missing) != std::string::npos;
   }
   EXPECT_TRUE(all_ranks(thrown));
+}
+
+// The collective listing (the ranks share the stats) lists what the one-rank listing lists.
+TEST(InputListing, CollectiveListingEqualsTheOneRankListingOnEveryRank) {
+  const std::string dir = mrkit::testing::shared_temp_dir() + "/listing";
+  if (world().rank() == mrkit::mother_rank) {
+    for (int d = 0; d < 5; ++d) {
+      for (int f = 0; f < 7 + d; ++f) {
+        const fs::path p = fs::path(dir) / ("d" + std::to_string(d)) / ("f" + std::to_string(f));
+        fs::create_directories(p.parent_path());
+        std::ofstream(p) << std::string(static_cast<std::size_t>(d * 100 + f), 'x');
+      }
+    }
+    fs::create_directories(fs::path(dir) / "empty");
+    ::mkfifo((dir + "/d1/a-fifo").c_str(), 0600);                    // skipped, with a warning
+    fs::create_symlink(dir + "/d0/f1", dir + "/d2/link-to-a-file");  // counted
+    std::ofstream(dir + "/named") << "named file";
+  }
+  world().barrier();
+  const std::vector<std::string> paths = {dir + "/named", dir, dir + "/empty"};
+  const mrkit::InputListing want = mrkit::list_input_files(paths);
+  const mrkit::InputListing got = mrkit::list_input_files(world(), paths);
+  bool same = got.files.size() == want.files.size();
+  for (std::size_t i = 0; same && i < want.files.size(); ++i) {
+    same = got.files[i].path == want.files[i].path && got.files[i].size == want.files[i].size &&
+           got.files[i].mtime_ns == want.files[i].mtime_ns;
+  }
+  const bool warnings = world().rank() == mrkit::mother_rank
+                            ? got.warnings == want.warnings && want.warnings.size() == 2
+                            : got.warnings.empty();
+  EXPECT_TRUE(all_ranks(same)) << got.files.size() << " files, want " << want.files.size();
+  EXPECT_TRUE(all_ranks(warnings));
+  EXPECT_TRUE(all_ranks(want.files.size() == 1 + 45 + 2));  // named; 7+...+11, the link, named
+}
+
+TEST(InputListing, NoFileAnywhereIsTheSameInputErrorOnEveryRank) {
+  const std::string dir = mrkit::testing::shared_temp_dir() + "/nothing";
+  if (world().rank() == mrkit::mother_rank) fs::create_directories(dir + "/sub/sub");
+  world().barrier();
+  std::string message;
+  try {
+    (void)mrkit::list_input_files(world(), {dir});
+  } catch (const mrkit::InputError& e) {
+    message = e.what();
+  }
+  EXPECT_TRUE(all_ranks(message == "no regular file found in '" + dir + "'")) << message;
 }

@@ -2,6 +2,8 @@
 // regular files with their sizes, in a deterministic order.
 #pragma once
 
+#include <boost/mpi/communicator.hpp>
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -26,5 +28,12 @@ struct InputListing {
 // Throws InputError for a missing path, a named path that is not a regular file or directory,
 // an unreadable file or directory, or when no file at all is found.
 [[nodiscard]] InputListing list_input_files(const std::vector<std::string>& paths);
+
+// Collective: the same listing on every rank (warnings on the mother only), and the same
+// error on every rank. The mother walks the directories; the ranks share the work of asking
+// each file's size, one stat a file, which is most of the time a listing of many small files
+// takes here, and more on a parallel file system whose metadata lives on a server.
+[[nodiscard]] InputListing list_input_files(const boost::mpi::communicator& comm,
+                                            const std::vector<std::string>& paths);
 
 }  // namespace mrkit
