@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Many small files against one big file holding the same bytes, measured in the same run.
 #   bench/small_files.sh [FILES] [REPEAT]     (default 100000 files of ~4 KB, best of 3)
+#   MRKIT_BENCH_COLD=1 bench/small_files.sh   also: files not in the page cache (root only: it
+#                                             drops the machine's page cache before each run)
 # The files are the machine's license texts (/usr/share/common-licenses) cut at white space
 # into ~4 KB pieces, in 100 directories; the big file is their concatenation, so both hold the
 # same words. Prints the time of each and the ratio small / big (the goal: within 2x). Not a
@@ -62,3 +64,33 @@ for mode in total top; do
     echo "| $what | $n | $t_big | $(mbps "$t_big") | $t_small | $(mbps "$t_small") | $(ratio "$t_small" "$t_big") |"
   done
 done
+
+echo
+echo "Reading alone, no counting (build/bin/read_files: the listing, then open + read + close of"
+echo "each file): the kernel's share, which the count of many files cannot go below."
+for batched in 1 0; do
+  echo "- $(MRKIT_IO_URING=$batched "$bin/read_files" "$work/small" --repeat "$repeat")"
+done
+
+if [[ ${MRKIT_BENCH_COLD:-0} == 1 ]]; then
+  [[ $(id -u) == 0 ]] || { echo "MRKIT_BENCH_COLD=1 needs root (it drops the page cache)" >&2; exit 2; }
+  # best of `repeat` runs, each after dropping the page cache (not timed)
+  best_cold() {
+    local best_s="" s
+    for ((k = 0; k < repeat; k++)); do
+      sync
+      echo 1 >/proc/sys/vm/drop_caches
+      s=$(TIMEFORMAT=%R; { time "$@" >/dev/null 2>&1; } 2>&1)
+      if [[ -z $best_s ]] || awk -v a="$s" -v b="$best_s" 'BEGIN { exit !(a < b) }'; then best_s=$s; fi
+    done
+    echo "$best_s"
+  }
+  echo
+  echo "Files not in the page cache (dropped before each run), wordcount total, 1 rank:"
+  echo
+  echo "| files | io_uring batches s | one by one s | one by one / io_uring |"
+  echo "|---|---|---|---|"
+  t_u=$(best_cold env MRKIT_IO_URING=1 "${run[@]}" -n 1 "$bin/wordcount" "$work/small")
+  t_o=$(best_cold env MRKIT_IO_URING=0 "${run[@]}" -n 1 "$bin/wordcount" "$work/small")
+  echo "| $files | $t_u | $t_o | $(ratio "$t_o" "$t_u") |"
+fi
