@@ -1,5 +1,7 @@
 #include "mrkit/input_files.hpp"
 
+#include "directory_fds.hpp"
+
 #include "mrkit/chunked_messages.hpp"
 #include "mrkit/runtime.hpp"
 
@@ -168,29 +170,14 @@ Walk walk_paths(const std::vector<std::string>& paths) {
 std::vector<FileStat> stat_pending(const Walk& walk, std::size_t begin, std::size_t end) {
   std::vector<FileStat> stats;
   stats.reserve(end - begin);
-  std::string dir;
-  int dir_fd = -1;
+  detail::DirectoryFds dirs;
   std::size_t seen = 0;
   for (std::size_t i = 0; i < walk.files.size() && seen < end; ++i) {
     if (walk.pending[i] == 0 || seen++ < begin) continue;
-    const std::string& path = walk.files[i].path;
-    const std::size_t slash = path.rfind('/');
-    const char* name = path.c_str();
-    int at = AT_FDCWD;
-    if (slash != std::string::npos && slash > 0) {
-      if (dir_fd < 0 || path.compare(0, slash, dir) != 0 || dir.size() != slash) {
-        if (dir_fd >= 0) ::close(dir_fd);
-        dir.assign(path, 0, slash);
-        dir_fd = ::open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
-      }
-      if (dir_fd >= 0) {
-        at = dir_fd;
-        name = path.c_str() + slash + 1;
-      }
-    }
+    const detail::DirectoryFds::Where where = dirs.at(walk.files[i].path);
     struct stat st {};
     FileStat f;
-    if (::fstatat(at, name, &st, 0) != 0) {
+    if (::fstatat(where.dir_fd, where.name, &st, 0) != 0) {
       f.error = errno;
     } else {
       f.size = static_cast<std::uint64_t>(st.st_size);
@@ -199,7 +186,6 @@ std::vector<FileStat> stat_pending(const Walk& walk, std::size_t begin, std::siz
     }
     stats.push_back(f);
   }
-  if (dir_fd >= 0) ::close(dir_fd);
   return stats;
 }
 

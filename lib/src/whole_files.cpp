@@ -1,5 +1,7 @@
 #include "mrkit/whole_files.hpp"
 
+#include "directory_fds.hpp"
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -131,31 +133,13 @@ void WholeFileReader::read_batch(std::span<const WholeFile> files, std::size_t f
   }
   buffer_.resize(total);
 
-  // Files are opened relative to their directory (one descriptor per run of files of the same
-  // directory), so that a batch does not walk every file's whole path.
-  std::vector<int> dirs;
-  std::string_view last_dir;
-  int dir_fd = AT_FDCWD;
+  // Files are opened relative to their directory; the directories stay open until the batch
+  // is done, as its requests name them by descriptor.
+  detail::DirectoryFds dirs(true);
   for (unsigned k = 0; k < n; ++k) {
-    const std::string& path = *files[k].path;
-    const char* name = path.c_str();
-    int at = AT_FDCWD;
-    const std::size_t slash = path.rfind('/');
-    if (slash != std::string::npos && slash > 0) {
-      const std::string_view dir(path.data(), slash);
-      if (dir != last_dir) {
-        const int fd = ::open(std::string(dir).c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (fd >= 0) dirs.push_back(fd);
-        dir_fd = fd;
-        last_dir = dir;
-      }
-      if (dir_fd >= 0) {
-        at = dir_fd;
-        name = path.c_str() + slash + 1;
-      }
-    }
+    const detail::DirectoryFds::Where where = dirs.at(*files[k].path);
     io_uring_sqe* open = io_uring_get_sqe(&ring);
-    io_uring_prep_openat_direct(open, at, name, O_RDONLY | O_NONBLOCK, 0, k);
+    io_uring_prep_openat_direct(open, where.dir_fd, where.name, O_RDONLY | O_NONBLOCK, 0, k);
     open->flags |= IOSQE_IO_LINK;
     io_uring_sqe_set_data64(open, 3 * k);
     io_uring_sqe* read = io_uring_get_sqe(&ring);
@@ -185,7 +169,7 @@ void WholeFileReader::read_batch(std::span<const WholeFile> files, std::size_t f
     io_uring_cqe_seen(&ring, cqe);
     ++seen;
   }
-  for (const int fd : dirs) ::close(fd);
+  dirs.close_all();
   if (rc < 0) throw std::runtime_error(std::string("io_uring failed: ") + std::strerror(-rc));
 
   for (unsigned k = 0; k < n; ++k) {

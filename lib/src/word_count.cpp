@@ -1,5 +1,6 @@
 #include "mrkit/word_count.hpp"
 
+#include "directory_fds.hpp"
 #include "mrkit/byte_ranges.hpp"
 #include "mrkit/checkpoint.hpp"
 #include "mrkit/chunked_messages.hpp"
@@ -50,28 +51,13 @@ class OpenFile {
   OpenFile() = default;
   OpenFile(const OpenFile&) = delete;
   OpenFile& operator=(const OpenFile&) = delete;
-  ~OpenFile() {
-    close();
-    if (dir_fd_ >= 0) ::close(dir_fd_);
-  }
+  ~OpenFile() { close(); }
 
   int get(std::size_t index, const std::string& path, std::uint64_t size) {
     if (fd_ >= 0 && index_ == index) return fd_;
     close();
-    const std::size_t slash = path.rfind('/');
-    if (slash == std::string::npos || slash == 0) {
-      fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-    } else {
-      const std::string_view dir(path.data(), slash);
-      if (dir_fd_ < 0 || dir != dir_path_) {
-        if (dir_fd_ >= 0) ::close(dir_fd_);
-        dir_path_.assign(dir);
-        dir_fd_ = ::open(dir_path_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
-      }
-      fd_ = dir_fd_ >= 0
-                ? ::openat(dir_fd_, path.c_str() + slash + 1, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
-                : ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-    }
+    const detail::DirectoryFds::Where where = dirs_.at(path);
+    fd_ = ::openat(where.dir_fd, where.name, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd_ < 0) throw std::runtime_error("cannot open '" + path + "': " + std::strerror(errno));
     // Worth a system call only for files read in many buffers.
     if (size >= (std::uint64_t{4} << 20)) ::posix_fadvise(fd_, 0, 0, POSIX_FADV_SEQUENTIAL);
@@ -86,8 +72,7 @@ class OpenFile {
   }
   int fd_ = -1;
   std::size_t index_ = 0;
-  int dir_fd_ = -1;
-  std::string dir_path_;
+  detail::DirectoryFds dirs_;
 };
 
 // A file whose size or modification time differs, once read, from when it was listed was
