@@ -98,6 +98,9 @@ int wordcount(mrkit::Runtime& rt, int argc, char** argv) {
       "(as Python's bytes.split()).\nExit codes: 0 success, 1 run-time failure, 2 bad "
       "command line, 3 bad input.",
       program};
+  app.footer(
+      "Environment: MRKIT_IO_URING=0 reads small files one by one instead of in io_uring "
+      "batches (same counts).");
   mrkit::OutputOptions out;
   mrkit::WordCountOptions opt;
   std::vector<std::string> paths;
