@@ -18,6 +18,9 @@
 namespace mrkit {
 namespace {
 
+// A read in a batch is one request, its length and result 32-bit: bigger files are read alone.
+constexpr std::uint64_t max_batched_file = std::uint64_t{1} << 30;
+
 std::size_t aligned_slot(const WholeFile& f, std::size_t padding) {
   return (static_cast<std::size_t>(f.size) + 1 + padding + 63) & ~std::size_t{63};
 }
@@ -78,14 +81,14 @@ void WholeFileReader::read(std::span<const WholeFile> files, std::size_t padding
                            const std::function<void(std::size_t, std::span<char>)>& on_file) {
   std::size_t i = 0;
   while (i < files.size()) {
-    if (!ring_) {
+    if (!ring_ || files[i].size >= max_batched_file) {
       read_one(files[i], padding, [&](std::span<char> bytes) { on_file(i, bytes); });
       ++i;
       continue;
     }
     std::size_t j = i;
     std::size_t bytes = 0;
-    while (j < files.size() && j - i < max_files_ &&
+    while (j < files.size() && j - i < max_files_ && files[j].size < max_batched_file &&
            (j == i || bytes + aligned_slot(files[j], padding) <= max_batch_bytes_)) {
       bytes += aligned_slot(files[j], padding);
       ++j;
@@ -151,7 +154,15 @@ void WholeFileReader::read_batch(std::span<const WholeFile> files, std::size_t f
     io_uring_prep_close_direct(close, k);
     io_uring_sqe_set_data64(close, 3 * k + 2);
   }
-  int rc = io_uring_submit_and_wait(&ring, 3 * n);
+  // Every request queued reaches the kernel (a submission may take fewer, or be interrupted),
+  // then each gives exactly one completion, also those cancelled by a failed link.
+  int rc = 0;
+  while (io_uring_sq_ready(&ring) > 0) {
+    rc = io_uring_submit(&ring);
+    if (rc == -EINTR) continue;
+    if (rc < 0) throw std::runtime_error(std::string("io_uring failed: ") + std::strerror(-rc));
+  }
+  rc = 0;
   std::vector<int> opened(n, 0);
   std::vector<int> got(n, 0);
   for (unsigned seen = 0; seen < 3 * n && rc >= 0;) {

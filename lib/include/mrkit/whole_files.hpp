@@ -38,7 +38,9 @@ class WholeFileReader {
   // Reads each of `files` and calls `on_file(i, bytes)` for it, in order. `bytes` is what the
   // file held when read: at most size + 1 bytes (one more than listed tells that it grew),
   // fewer if it shrank. It is followed by `padding` writable bytes, and may be changed in
-  // place. Throws std::runtime_error naming the file that cannot be opened or read.
+  // place. Meant for small files: each is read into memory whole (files of 1 GiB or more are
+  // read on their own, one by one). Throws std::runtime_error naming the file that cannot be
+  // opened or read.
   void read(std::span<const WholeFile> files, std::size_t padding,
             const std::function<void(std::size_t, std::span<char>)>& on_file);
 
