@@ -300,6 +300,7 @@ std::string encode_stats(const std::vector<FileStat>& stats) {
 void decode_stats(const std::string& bytes, std::vector<FileStat>& into) {
   if (bytes.size() % sizeof(FileStat) != 0) throw std::runtime_error("corrupt file sizes");
   const std::size_t n = bytes.size() / sizeof(FileStat);
+  if (n == 0) return;  // a rank with no share (memcpy must not see a null vector)
   const std::size_t at = into.size();
   into.resize(at + n);
   std::memcpy(static_cast<void*>(into.data() + at), bytes.data(), bytes.size());
