@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
+#include <string_view>
 
 namespace mrkit {
 
@@ -20,7 +22,11 @@ ProgressMeter::~ProgressMeter() {
 }
 
 bool ProgressMeter::stderr_is_terminal() {
-  return ::isatty(STDERR_FILENO) == 1;
+  if (::isatty(STDERR_FILENO) == 1) return true;
+  // Under mpirun a rank's stderr is a pipe to the launcher; a launcher whose own stderr is a
+  // terminal says so (scripts/mpirun-laptop sets it).
+  const char* launcher = std::getenv("MRKIT_STDERR_TERMINAL");
+  return launcher != nullptr && std::string_view(launcher) == "1";
 }
 
 void ProgressMeter::update(std::uint64_t done, std::uint64_t total) {

@@ -24,7 +24,9 @@ file with a small --split-bytes, montecarlo square --format json over many seeds
      The stdout of the hooked run is also checked against a run without the hook.
   3. Under mpiexec -n P with standard error a pseudo-terminal and no --progress: standard
      output as with a pipe, and whatever reaches the terminal is progress output (nothing, as
-     Open MPI runs: the ranks' standard error is not the terminal; noted in the log).
+     Open MPI runs: the ranks' standard error is not the terminal; noted in the log). Under
+     scripts/mpirun-laptop on a pseudo-terminal, which tells the ranks so, updates in place
+     as in 1.
 
 Python 3 standard library only. The last line printed is `N passed, N failed`.
 """
@@ -141,6 +143,19 @@ def test_wordcount(res, bindir, mpiexec, ranks, tmp):
               "standard output", plain.rc == 0 and plain.out == slow.out, plain.describe())
     check_mpi_terminal(res, f"wordcount at {ranks} ranks, mpiexec on a terminal",
                        run.mpi(args, terminal=True), plain.out)
+    # scripts/mpirun-laptop tells the ranks when its own standard error is a terminal
+    # (MRKIT_STDERR_TERMINAL=1): progress then shows by default, as for a program alone. Small
+    # dynamic tasks, more of them, until a run takes TERMINAL_SECONDS.
+    laptop = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts",
+                          "mpirun-laptop")
+
+    def on_laptop(k, terminal=False):
+        return e2e.launch([laptop, "-n", str(ranks), run.binary, "--schedule", "dynamic",
+                           "--split-bytes", str(max(8, 4096 // k))] + base, TIMEOUT,
+                          terminal=terminal)
+    k, piped = sized(on_laptop, 16, TERMINAL_SECONDS, 512)
+    check_terminal(res, f"wordcount at {ranks} ranks, scripts/mpirun-laptop on a terminal",
+                   "wordcount", on_laptop(k, terminal=True), piped.out)
 
 
 def test_montecarlo(res, bindir, mpiexec, ranks):

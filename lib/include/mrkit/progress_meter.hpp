@@ -21,7 +21,8 @@ class ProgressMeter {
   // Ends the line (on a terminal) once the work is complete.
   void finish();
 
-  // True when stderr is a terminal: the default for showing progress.
+  // True when stderr is a terminal, or when MRKIT_STDERR_TERMINAL=1 (set by a launcher whose
+  // own stderr is the terminal the ranks' stderr reaches): the default for showing progress.
   [[nodiscard]] static bool stderr_is_terminal();
 
  private:
