@@ -31,7 +31,8 @@ static void write_all(int fd, const std::string& path, std::string_view content)
   }
 }
 
-void write_file_atomically(const std::string& path, std::string_view content) {
+void write_file_atomically(const std::string& path, std::string_view content,
+                           const AtomicWriteOptions& options) {
   namespace fs = std::filesystem;
   struct stat st {};
   const bool exists = ::stat(path.c_str(), &st) == 0;
@@ -83,7 +84,7 @@ void write_file_atomically(const std::string& path, std::string_view content) {
     }
     done += static_cast<std::size_t>(n);
   }
-  if (::fchmod(fd, 0644) != 0) abandon("chmod");
+  if (::fchmod(fd, exists ? 0644 : options.new_file_mode.value_or(0644)) != 0) abandon("chmod");
   if (::fsync(fd) != 0) abandon("fsync");
   if (::close(fd) != 0) {
     const int err = errno;
