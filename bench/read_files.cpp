@@ -3,14 +3,14 @@
 // MRKIT_IO_URING=0). For many small files this is the kernel's share of a word count (a stat,
 // an open, a read and a close per file), so it bounds how close the count can come to the
 // time on one big file. Usage: read_files PATH... [--repeat N]   (best of N, default 3)
+#include "cli.hpp"
+
 #include <mrkit/input_files.hpp>
 #include <mrkit/whole_files.hpp>
 #include <mrkit/word_counts.hpp>
 
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
-#include <cstring>
 #include <string>
 #include <vector>
 
@@ -18,22 +18,8 @@ namespace {
 double seconds_since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
 }
-}  // namespace
 
-int main(int argc, char** argv) {
-  std::vector<std::string> paths;
-  int repeat = 3;
-  for (int i = 1; i < argc; ++i) {
-    if (std::strcmp(argv[i], "--repeat") == 0 && i + 1 < argc) {
-      repeat = std::atoi(argv[++i]);
-    } else {
-      paths.emplace_back(argv[i]);
-    }
-  }
-  if (paths.empty() || repeat < 1) {
-    std::fprintf(stderr, "usage: read_files PATH... [--repeat N]\n");
-    return 2;
-  }
+int read_files(const std::vector<std::string>& paths, int repeat) {
   double best_list = 1e30;
   double best_read = 1e30;
   std::uint64_t bytes = 0;
@@ -58,4 +44,21 @@ int main(int argc, char** argv) {
               static_cast<unsigned long long>(bytes), best_list,
               batched ? "io_uring batches" : "one by one", best_read, repeat);
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "Times reading every file under PATHs once, whole, without counting a word: the listing, "
+      "then the reads (io_uring batches; one by one with MRKIT_IO_URING=0); best of --repeat "
+      "runs. Exit codes: 0 success, 2 bad command line, 3 bad input (as wordcount's).",
+      "read_files"};
+  std::vector<std::string> paths;
+  int repeat = 3;
+  app.add_option("PATH", paths, "Files and directories (walked recursively)")->required();
+  app.add_option("--repeat", repeat, "Runs; the best counts (default 3)")
+      ->type_name("N")
+      ->check(mrkit::whole_number(1, 1000000));
+  return bench::run(app, argc, argv, [&] { return read_files(paths, repeat); });
 }

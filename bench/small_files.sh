@@ -12,6 +12,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 files=${1:-100000}
 repeat=${2:-3}
 bin=${MRKIT_BIN:-$root/build/bin}
+bench_bin=${MRKIT_BENCH_BIN:-$root/build/bench}  # read_files
 run=("$root/scripts/mpirun-laptop")
 work=${MRKIT_BENCH_DIR:-$(mktemp -d)}
 trap '[[ -z ${MRKIT_BENCH_DIR:-} ]] && rm -rf "$work"' EXIT
@@ -66,10 +67,10 @@ for mode in total top; do
 done
 
 echo
-echo "Reading alone, no counting (build/bin/read_files: the listing, then open + read + close of"
+echo "Reading alone, no counting (build/bench/read_files: the listing, then open + read + close of"
 echo "each file): the kernel's share, which the count of many files cannot go below."
 for batched in 1 0; do
-  echo "- $(MRKIT_IO_URING=$batched "$bin/read_files" "$work/small" --repeat "$repeat")"
+  echo "- $(MRKIT_IO_URING=$batched "$bench_bin/read_files" "$work/small" --repeat "$repeat")"
 done
 
 if [[ ${MRKIT_BENCH_COLD:-0} == 1 ]]; then

@@ -9,6 +9,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 size_mb=${1:-420}
 repeat=${2:-3}
 bin=${MRKIT_BIN:-$root/build/bin}
+bench_bin=${MRKIT_BENCH_BIN:-$root/build/bench}  # scan_bench
 run=("$root/scripts/mpirun-laptop")
 work=${MRKIT_BENCH_DIR:-$(mktemp -d)}
 trap '[[ -z ${MRKIT_BENCH_DIR:-} ]] && rm -rf "$work"' EXIT
@@ -40,7 +41,7 @@ if [[ ! -s $work/half1.txt ]]; then
   head -c "$half" "$corpus" >"$work/half1.txt"
   tail -c +$((half + 1)) "$corpus" >"$work/half2.txt"
 fi
-kernel_s() { "$bin/scan_bench" "$1" "$repeat" table-i | awk '{ print $(NF-3) }'; }
+kernel_s() { "$bench_bin/scan_bench" "$1" "$repeat" table-i | awk '{ print $(NF-3) }'; }
 k_whole=$(kernel_s "$corpus")
 kernel_s "$work/half1.txt" >"$work/k1" &
 k2=$(kernel_s "$work/half2.txt")

@@ -1,5 +1,7 @@
 // A test program for mrkit::run: fails in a chosen way on a chosen rank while the other ranks
 // wait in a collective, to show the job ends promptly with one message naming the rank.
+//   runtime_probe [ok|throw|usage|abort] [RANK]
+#include <mrkit/command_line.hpp>
 #include <mrkit/runtime.hpp>
 
 #include <boost/mpi/collectives.hpp>
@@ -9,9 +11,19 @@
 #include <string>
 
 int main(int argc, char** argv) {
-  const std::string mode = argc > 1 ? argv[1] : "ok";
-  const int victim = argc > 2 ? std::atoi(argv[2]) : 0;
   return mrkit::run(argc, argv, "runtime_probe", [&](mrkit::Runtime& rt) {
+    CLI::App app{
+        "A test helper for mrkit::run: MODE fails on rank RANK while the other ranks wait in a "
+        "barrier. ok: nobody fails; throw: an exception; usage: a usage error on every rank "
+        "(exit 2); abort: std::abort().",
+        "runtime_probe"};
+    std::string mode = "ok";
+    int victim = 0;
+    app.add_option("MODE", mode, "ok, throw, usage or abort (default ok)")
+        ->check(mrkit::one_of({"ok", "throw", "usage", "abort"}));
+    app.add_option("RANK", victim, "The rank that fails (default 0)")
+        ->check(mrkit::whole_number(0, 1000000));
+    if (auto code = mrkit::parse_command_line(app, argc, argv, rt)) return *code;
     if (mode == "throw" && rt.rank() == victim) throw std::runtime_error("disk on fire");
     if (mode == "usage") throw mrkit::UsageError("--frobnicate is not an option");
     if (mode == "abort" && rt.rank() == victim) std::abort();
