@@ -42,9 +42,11 @@ start=$(date +%s%N)
 echo "   up in $((($(date +%s%N) - start) / 1000000)) ms"
 # shellcheck disable=SC1091
 . "$cluster/env"
-# Jobs inherit this environment (sbatch --export=ALL): Open MPI's traffic stays on loopback.
-export OMPI_MCA_pml=ob1 OMPI_MCA_btl=self,tcp OMPI_MCA_btl_tcp_if_include=lo OMPI_MCA_oob_tcp_if_include=lo
-export OMPI_MCA_mpi_yield_when_idle=1 MRKIT_BIN=$bin_dir
+# The job scripts set what Open MPI needs on nodes that share one machine themselves (the
+# README's commands set nothing): none of it comes from here, whatever CTest's environment says.
+unset OMPI_MCA_pml OMPI_MCA_btl OMPI_MCA_btl_tcp_if_include OMPI_MCA_oob_tcp_if_include \
+  OMPI_MCA_mpi_yield_when_idle OMPI_MCA_rmaps_base_oversubscribe
+export MRKIT_BIN=$bin_dir
 
 cd "$root"
 timeout 300 "$bin_dir/$program" "$@" >"$cluster/reference.json"
@@ -58,9 +60,22 @@ for launcher in mpirun srun; do
   echo "== submitted $program.sbatch $* with $launcher: job ${job_of[$launcher]}"
 done
 
+# A job whose ranks cannot work together must fail within seconds, saying so, never spin until
+# its time limit: on two "nodes" of one machine, shared memory between them (what CTest's
+# environment asks for, and what a job got before the scripts set TCP themselves) collides.
+jobs="${job_of[mpirun]},${job_of[srun]}"
+if ((nodes > 1)); then
+  job_of[broken]=$(OMPI_MCA_btl=self,vader,tcp timeout 30 sbatch --parsable --chdir="$root" \
+    --nodes="$nodes" --ntasks-per-node=$tasks_per_node --time=00:05:00 \
+    --output="$cluster/broken.out" --error="$cluster/broken.err" \
+    "$root/scripts/slurm/$program.sbatch" "$@")
+  echo "== submitted $program.sbatch with OMPI_MCA_btl=self,vader,tcp (must fail fast): job ${job_of[broken]}"
+  jobs+=",${job_of[broken]}"
+fi
+
 echo "== waiting for the jobs (squeue)"
 deadline=$((SECONDS + 240))
-while [[ -n $(timeout 10 squeue -h -o %i -j "${job_of[mpirun]},${job_of[srun]}" 2>/dev/null) ]]; do
+while [[ -n $(timeout 10 squeue -h -o %i -j "$jobs" 2>/dev/null) ]]; do
   if ((SECONDS > deadline)); then
     echo "FAIL: jobs still queued or running after 240 s:"
     squeue
@@ -92,6 +107,20 @@ for launcher in mpirun srun; do
   /usr/bin/python3 "$root/tests/cluster/same_results.py" --label "$program via sbatch + $launcher, $ranks ranks on $nodes nodes" \
     "$cluster/reference.json" "$cluster/$launcher.out" || status=1
 done
+if ((nodes > 1)); then
+  info=$(scontrol -o show job "${job_of[broken]}")
+  run_time=$(grep -o 'RunTime=[0-9:-]*' <<<"$info")
+  echo "== job ${job_of[broken]} (broken on purpose): $(grep -o 'JobState=[A-Z_]*' <<<"$info") $run_time"
+  seconds=$(awk -F'[=:]' '{ print $2 * 3600 + $3 * 60 + $4 }' <<<"$run_time")
+  if ! grep -q 'JobState=FAILED' <<<"$info" || ((seconds > 60)) ||
+    ! grep -q "FAILED: the $ranks ranks could not run a tiny job together" "$cluster/broken.err"; then
+    echo "FAIL: the broken job did not fail within 60 s with its message; its stderr ends:"
+    tail -n 5 "$cluster/broken.err"
+    status=1
+  else
+    grep 'FAILED: the' "$cluster/broken.err"
+  fi
+fi
 if ((status)); then
   echo "--- Slurm logs"
   tail -n 30 "$cluster"/log/*.log
