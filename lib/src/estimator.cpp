@@ -25,6 +25,13 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// Under a time limit, the most samples a kernel call draws between two looks at the clock (the
+// default task size never exceeds it): tens of milliseconds.
+constexpr std::uint64_t max_slice = std::uint64_t{1} << 24;
+
+// Thrown to drop a task whose next slice would start past the time limit.
+struct Abandoned {};
+
 double seconds_since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
 }
@@ -276,10 +283,35 @@ Estimate run_estimator(const boost::mpi::communicator& comm, const EstimatorOpti
     samples_done += n;
     ++tasks_done;
   };
+  // The time limit: past it no task starts (the scheduler asks before each task but task 0,
+  // whatever the number of tasks left) and a long task is dropped at its next slice.
+  const auto deadline_passed = [&] {
+    if (options.time_limit > 0 && seconds_since(start) >= options.time_limit) stopped = true;
+    return stopped;
+  };
+  const StopWhen stop = options.time_limit > 0 ? StopWhen(deadline_passed) : StopWhen();
+  // With a time limit, a task of more than max_slice samples calls the kernel on slices of at
+  // most max_slice samples in turn (one stream) and is dropped (throws Abandoned) at the first
+  // slice that would start past the deadline: no task holds the run long past its limit, and
+  // only whole tasks are counted. Task 0 always runs whole. The default task size never needs
+  // slices, so its results are the same bits with or without a limit.
+  const auto run_kernel = [&](RandomStream& stream, std::uint64_t n, std::uint64_t t) {
+    if (options.time_limit <= 0 || n <= max_slice) return kernel(stream, n);
+    TaskOutcome whole;
+    for (std::uint64_t at = 0; at < n;) {
+      if (t != 0 && deadline_passed()) throw Abandoned{};
+      const std::uint64_t m = std::min(max_slice, n - at);
+      const TaskOutcome part = kernel(stream, m);
+      whole.successes += part.successes;
+      whole.moments.merge(part.moments);
+      at += m;
+    }
+    return whole;
+  };
   const auto run_task = [&](std::uint64_t t) {
     const std::uint64_t n = task_samples(options.samples, tasks, t);
     RandomStream stream(options.seed, options.stream, t);
-    const TaskOutcome outcome = kernel(stream, n);
+    const TaskOutcome outcome = run_kernel(stream, n, t);
     if (tally == Tally::counts && outcome.successes > n) {
       throw std::logic_error("the kernel counted " + std::to_string(outcome.successes) +
                              " successes in " + std::to_string(n) + " trials");
@@ -292,12 +324,11 @@ Estimate run_estimator(const boost::mpi::communicator& comm, const EstimatorOpti
     return outcome;
   };
   const auto work = [&](std::uint64_t index, const Yield& yield) {
-    if (options.time_limit > 0 && seconds_since(start) >= options.time_limit) {
-      stopped = true;
-      return;
-    }
     if (!checkpointing) {
-      (void)run_task(index);
+      try {
+        (void)run_task(index);
+      } catch (const Abandoned&) {  // past the time limit: not counted
+      }
       return;
     }
     const std::uint64_t g = todo[static_cast<std::size_t>(index)];
@@ -309,7 +340,7 @@ Estimate run_estimator(const boost::mpi::communicator& comm, const EstimatorOpti
     checkpoint.record(g, record);
   };
   (void)run_tasks(comm, options.schedule, checkpointing ? todo.size() : tasks, work,
-                  options.progress);
+                  options.progress, {}, stop);
 
   // The mother adds the tasks that earlier runs finished, as if she had run them.
   std::uint64_t resumed = 0;
@@ -352,8 +383,10 @@ Estimate run_estimator(const boost::mpi::communicator& comm, const EstimatorOpti
     const std::vector<std::string> all = gather_bytes(comm, mine, mother_rank);
     std::string merged;
     if (mother) {
-      std::vector<TaskMoments> every;
-      every.reserve(tasks);
+      std::vector<TaskMoments> every;  // the tasks done (under a time limit, not all `tasks`)
+      std::size_t records = 0;
+      for (const std::string& bytes : all) records += bytes.size() / 32;
+      every.reserve(records);
       std::uint64_t stopped_ranks = 0;
       for (const std::string& bytes : all) {
         std::string_view in(bytes);

@@ -38,11 +38,18 @@ double seconds_since(Clock::time_point t) {
 
 using detail::check;
 
+// Whether `stop` has ended the schedule before task `next`: asked before every task but task 0,
+// and once it has said true, true for good (`halted` remembers).
+bool halted(const StopWhen& stop, std::uint64_t next, bool& halted) {
+  if (!halted && next != 0 && stop) halted = stop();
+  return halted;
+}
+
 // The mother's side of the queue.
 class Mother {
  public:
-  Mother(MPI_Comm comm, std::uint64_t tasks, const Progress& progress)
-      : comm_(comm), tasks_(tasks), progress_(progress) {
+  Mother(MPI_Comm comm, std::uint64_t tasks, const Progress& progress, const StopWhen& stop)
+      : comm_(comm), tasks_(tasks), progress_(progress), stop_(stop) {
     MPI_Comm_size(comm_, &workers_);
     --workers_;
   }
@@ -60,7 +67,7 @@ class Mother {
 
   // Takes the next task for the mother herself, or no_more_tasks.
   std::uint64_t take() {
-    if (next_ >= tasks_) return no_more_tasks;
+    if (next_ >= tasks_ || halted(stop_, next_, halted_)) return no_more_tasks;
     if (progress_) progress_(next_ + 1, tasks_);
     return next_++;
   }
@@ -86,6 +93,8 @@ class Mother {
   MPI_Comm comm_;
   std::uint64_t tasks_;
   const Progress& progress_;
+  const StopWhen& stop_;
+  bool halted_ = false;
   std::uint64_t next_ = 0;
   int workers_ = 0;
   int stopped_ = 0;
@@ -127,11 +136,12 @@ void print_straggler(const StragglerReport& report) {
 class TimedMother {
  public:
   TimedMother(MPI_Comm comm, std::uint64_t tasks, const Progress& progress,
-              const DynamicOptions& options, std::vector<std::string> hosts)
+              const DynamicOptions& options, const StopWhen& stop, std::vector<std::string> hosts)
       : comm_(comm),
         tasks_(tasks),
         progress_(progress),
         options_(options),
+        stop_(stop),
         limit_(options.task_time_limit),
         hosts_(std::move(hosts)) {
     int size = 1;
@@ -262,6 +272,7 @@ class TimedMother {
   std::optional<std::uint64_t> pick(int rank) {
     const auto now = Clock::now();
     Copy& copy = running_[static_cast<std::size_t>(rank)];
+    if (next_ < tasks_ && halted(stop_, next_, halted_)) return std::nullopt;  // no re-issue
     if (next_ < tasks_) {
       const std::uint64_t task = next_++;
       if (progress_) progress_(next_, tasks_);
@@ -352,6 +363,8 @@ class TimedMother {
   std::uint64_t tasks_;
   const Progress& progress_;
   const DynamicOptions& options_;
+  const StopWhen& stop_;
+  bool halted_ = false;
   double limit_;
   std::vector<std::string> hosts_;
   std::uint64_t next_ = 0;
@@ -428,13 +441,13 @@ void check_options(const DynamicOptions& options) {
 
 ScheduleStats run_timed(const boost::mpi::communicator& world, std::uint64_t tasks,
                         const PureTaskFunction& work, const Progress& progress,
-                        const DynamicOptions& options) {
+                        const DynamicOptions& options, const StopWhen& stop) {
   // A private communicator: the queue's messages never meet the caller's.
   const boost::mpi::communicator comm(world, boost::mpi::comm_duplicate);
   if (comm.rank() == mother_rank) {
     std::vector<std::string> hosts;
     boost::mpi::gather(comm, Runtime::host(), hosts, mother_rank);
-    TimedMother mother(comm, tasks, progress, options, std::move(hosts));
+    TimedMother mother(comm, tasks, progress, options, stop, std::move(hosts));
     return mother.run(work);
   }
   boost::mpi::gather(comm, Runtime::host(), mother_rank);
@@ -453,13 +466,14 @@ std::string describe(const StragglerReport& report) {
 }
 
 ScheduleStats run_static(const boost::mpi::communicator& comm, std::uint64_t tasks,
-                         const TaskFunction& work, const Progress& progress) {
+                         const TaskFunction& work, const Progress& progress, const StopWhen& stop) {
   ScheduleStats stats;
   const IndexRange mine = block_range(tasks, comm.size(), comm.rank());
   const Yield nothing = [] {};
   const auto start = Clock::now();
   const bool report = progress && comm.rank() == mother_rank;
-  for (std::uint64_t t = mine.begin; t < mine.end; ++t) {
+  bool halt = false;
+  for (std::uint64_t t = mine.begin; t < mine.end && !halted(stop, t, halt); ++t) {
     if (report) {
       const double share =
           static_cast<double>(t - mine.begin + 1) / static_cast<double>(mine.size());
@@ -475,7 +489,7 @@ ScheduleStats run_static(const boost::mpi::communicator& comm, std::uint64_t tas
 
 ScheduleStats run_dynamic(const boost::mpi::communicator& world, std::uint64_t tasks,
                           const TaskFunction& work, const Progress& progress,
-                          const DynamicOptions& options) {
+                          const DynamicOptions& options, const StopWhen& stop) {
   check_options(options);
   if (options.task_time_limit > 0) {
     if (options.reissue) {
@@ -487,13 +501,13 @@ ScheduleStats run_dynamic(const boost::mpi::communicator& world, std::uint64_t t
           work(task, yield);
           return {};
         },
-        progress, options);
+        progress, options, stop);
   }
   ScheduleStats stats;
   // A private communicator: the queue's messages never meet the caller's.
   const boost::mpi::communicator comm(world, boost::mpi::comm_duplicate);
   if (comm.rank() == mother_rank) {
-    Mother mother(comm, tasks, progress);
+    Mother mother(comm, tasks, progress, stop);
     const Yield serve = [&mother] { mother.serve_waiting(); };
     for (std::uint64_t t = mother.take(); t != no_more_tasks; t = mother.take()) {
       mother.serve_waiting();
@@ -538,27 +552,28 @@ ScheduleStats run_dynamic(const boost::mpi::communicator& world, std::uint64_t t
 
 ScheduleStats run_tasks(const boost::mpi::communicator& comm, Schedule schedule,
                         std::uint64_t tasks, const TaskFunction& work, const Progress& progress,
-                        const DynamicOptions& options) {
-  if (schedule == Schedule::dynamic) return run_dynamic(comm, tasks, work, progress, options);
+                        const DynamicOptions& options, const StopWhen& stop) {
+  if (schedule == Schedule::dynamic) return run_dynamic(comm, tasks, work, progress, options, stop);
   check_options(options);
   if (options.task_time_limit > 0) {
     throw std::invalid_argument("a task time limit needs the dynamic schedule");
   }
-  return run_static(comm, tasks, work, progress);
+  return run_static(comm, tasks, work, progress, stop);
 }
 
 ScheduleStats run_pure_tasks(const boost::mpi::communicator& comm, Schedule schedule,
                              std::uint64_t tasks, const PureTaskFunction& work,
-                             const Progress& progress, const DynamicOptions& options) {
+                             const Progress& progress, const DynamicOptions& options,
+                             const StopWhen& stop) {
   check_options(options);
   if (schedule == Schedule::dynamic && options.task_time_limit > 0) {
-    return run_timed(comm, tasks, work, progress, options);
+    return run_timed(comm, tasks, work, progress, options, stop);
   }
   // One copy of each task: commit each result as soon as it is ready.
   const TaskFunction once = [&work](std::uint64_t task, const Yield& yield) {
     if (const Commit commit = work(task, yield)) commit();
   };
-  return run_tasks(comm, schedule, tasks, once, progress, options);
+  return run_tasks(comm, schedule, tasks, once, progress, options, stop);
 }
 
 }  // namespace mrkit

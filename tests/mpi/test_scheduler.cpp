@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <functional>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -354,3 +355,54 @@ TEST(TaskTimeLimit, BadOptionsAreRefusedBeforeAnyMessage) {
                               });
   EXPECT_TRUE(all_ranks(each_is_one(sum_all_ranks(committed))));
 }
+
+// StopWhen (e.g. a deadline): once it says true no task starts, however many are left (2^40
+// tasks here: a loop over them would never end), task 0 always runs, and every schedule agrees.
+class StopWhenTest : public ::testing::TestWithParam<int> {};
+
+TEST_P(StopWhenTest, StopsAtOnceWhateverTheTaskCount) {
+  const std::uint64_t tasks = std::uint64_t{1} << 40;
+  const auto start = std::chrono::steady_clock::now();
+  std::uint64_t ran = 0;
+  bool ran_task0 = false;
+  std::uint64_t asked = 0;
+  // Says stop from its 5th question on (on each rank that asks).
+  const mrkit::StopWhen stop = [&asked] { return ++asked > 4; };
+  const mrkit::TaskFunction work = [&](std::uint64_t t, const mrkit::Yield&) {
+    ++ran;
+    if (t == 0) ran_task0 = true;
+  };
+  const mrkit::PureTaskFunction pure = [&](std::uint64_t t, const mrkit::Yield&) -> mrkit::Commit {
+    return [&, t] { work(t, {}); };
+  };
+  mrkit::DynamicOptions timed;
+  timed.task_time_limit = 60;
+  switch (GetParam()) {
+    case 0:
+      (void)mrkit::run_tasks(world(), mrkit::Schedule::static_blocks, tasks, work, {}, {}, stop);
+      break;
+    case 1:
+      (void)mrkit::run_tasks(world(), mrkit::Schedule::dynamic, tasks, work, {}, {}, stop);
+      break;
+    default:
+      (void)mrkit::run_pure_tasks(world(), mrkit::Schedule::dynamic, tasks, pure, {}, timed, stop);
+      break;
+  }
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::uint64_t total = 0;
+  boost::mpi::all_reduce(world(), ran, total, std::plus<>());
+  int task0 = ran_task0 ? 1 : 0;
+  int task0_runs = 0;
+  boost::mpi::all_reduce(world(), task0, task0_runs, std::plus<>());
+  // Static: at most 5 tasks per rank (task 0 is not asked about); dynamic: 5 handed out by the
+  // mother, plus at most one asked ahead per worker.
+  EXPECT_TRUE(all_ranks(total >= 1 && total <= 5 * static_cast<std::uint64_t>(world().size())))
+      << total;
+  EXPECT_TRUE(all_ranks(task0_runs == 1));
+  EXPECT_TRUE(all_ranks(seconds < 10)) << seconds;
+}
+
+INSTANTIATE_TEST_SUITE_P(Schedules, StopWhenTest, ::testing::Values(0, 1, 2), [](const auto& p) {
+  return p.param == 0 ? "static" : p.param == 1 ? "dynamic" : "timed";
+});

@@ -58,8 +58,11 @@ struct EstimatorOptions {
   // 2^24 samples, 4096 tasks where that fits. Task t draws from RandomStream(seed, stream, t).
   std::uint64_t samples_per_task = 0;
   Schedule schedule = Schedule::static_blocks;
-  // > 0: a rank starts no task after this many seconds; the estimate then uses the tasks done
-  // (and is no longer the same at every rank count). Not with a checkpoint.
+  // > 0: no task starts after this many seconds (on the rank's clock, from the call), however
+  // many are left, and a task of more than 2^24 samples is dropped at its next slice of 2^24
+  // (default-sized tasks never need slices: the same bits as without a limit). The estimate
+  // then uses the whole tasks done (task 0 always runs), with their samples and error bars:
+  // exact for that set of tasks, whichever ranks ran them. Not with a checkpoint.
   double time_limit = 0;
   // A directory (shared by all ranks) where each finished task's tally is recorded (see
   // checkpoint.hpp); running the same job again resumes from it, runs only the unfinished tasks

@@ -36,6 +36,11 @@ using PureTaskFunction = std::function<Commit(std::uint64_t task, const Yield& y
 // Called on the mother as tasks start: an estimate of how many of `total` are under way or done
 // (dynamic: handed out so far; static: the mother's own share, scaled to the whole).
 using Progress = std::function<void(std::uint64_t done, std::uint64_t total)>;
+// Asked before each task but task 0 starts (static: by each rank before each task of its block;
+// dynamic: by the mother before she hands a task out): once it says true, no further task starts
+// on that rank (static) or anywhere (dynamic), and the call returns as soon as the tasks under
+// way are done, whatever the number of tasks left. Task 0 always runs. E.g. a deadline.
+using StopWhen = std::function<bool()>;
 
 // A task that has run longer than the time limit, seen by the mother.
 struct StragglerReport {
@@ -66,19 +71,24 @@ struct ScheduleStats {
 // Every call is collective over `comm`, with the same tasks and options on every rank.
 // A time limit with the static schedule, or re-issue of a non-pure task, throws
 // std::invalid_argument.
+// `stop` (optional) ends the schedule early: see StopWhen.
 [[nodiscard]] ScheduleStats run_static(const boost::mpi::communicator& comm, std::uint64_t tasks,
-                                       const TaskFunction& work, const Progress& progress = {});
+                                       const TaskFunction& work, const Progress& progress = {},
+                                       const StopWhen& stop = {});
 [[nodiscard]] ScheduleStats run_dynamic(const boost::mpi::communicator& comm, std::uint64_t tasks,
                                         const TaskFunction& work, const Progress& progress = {},
-                                        const DynamicOptions& options = {});
+                                        const DynamicOptions& options = {},
+                                        const StopWhen& stop = {});
 [[nodiscard]] ScheduleStats run_tasks(const boost::mpi::communicator& comm, Schedule schedule,
                                       std::uint64_t tasks, const TaskFunction& work,
                                       const Progress& progress = {},
-                                      const DynamicOptions& options = {});
+                                      const DynamicOptions& options = {},
+                                      const StopWhen& stop = {});
 // As run_tasks, for pure tasks: each result is committed exactly once, on one rank.
 [[nodiscard]] ScheduleStats run_pure_tasks(const boost::mpi::communicator& comm, Schedule schedule,
                                            std::uint64_t tasks, const PureTaskFunction& work,
                                            const Progress& progress = {},
-                                           const DynamicOptions& options = {});
+                                           const DynamicOptions& options = {},
+                                           const StopWhen& stop = {});
 
 }  // namespace mrkit
