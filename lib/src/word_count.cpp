@@ -265,6 +265,13 @@ WordCountResult count_words(const boost::mpi::communicator& comm,
   // Counts one piece of a file, reading it in buffers.
   const auto scan_piece = [&](const FilePiece& piece, const Yield& yield, WordCounts* into) {
     const InputFile& file = result.files[piece.file];
+    if (file.content) {  // read when listed (its listed size was not its content): one snapshot
+      const ScanResult r = scan_words(memory_reader(*file.content), file.size,
+                                      {piece.begin, piece.end}, scan, into, buffer, yield);
+      timer.add_bytes(r.bytes_read);
+      counts.emplace_back(piece.file, r.words);
+      return;
+    }
     auto io_start = Clock::now();
     const int fd = open_file.get(piece.file, file.path, file.size);
     const ReadAt pread_at = pread_reader(fd, file.path);
@@ -319,7 +326,8 @@ WordCountResult count_words(const boost::mpi::communicator& comm,
     counts.clear();
     for (const FilePiece& piece : space.pieces(tasks[task])) {
       const InputFile& file = result.files[piece.file];
-      if (piece.begin == 0 && piece.end == file.size && file.size < small_file_bytes) {
+      if (!file.content && piece.begin == 0 && piece.end == file.size &&
+          file.size < small_file_bytes) {
         batch.push_back({&file.path, file.size});
         batch_files.push_back(piece.file);
         continue;

@@ -189,4 +189,13 @@ ReadAt pread_reader(int fd, std::string path) {
   };
 }
 
+ReadAt memory_reader(std::string_view bytes) {
+  return [bytes](std::uint64_t offset, std::span<char> into) -> std::size_t {
+    if (offset >= bytes.size()) return 0;
+    const std::size_t n = std::min(into.size(), bytes.size() - static_cast<std::size_t>(offset));
+    std::memcpy(into.data(), bytes.data() + offset, n);
+    return n;
+  };
+}
+
 }  // namespace mrkit

@@ -1,6 +1,7 @@
 #include <mrkit/input_files.hpp>
 #include <mrkit/runtime.hpp>
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -113,4 +114,105 @@ TEST_F(InputFilesTest, EmptyDirectoryBesideFilesIsAWarning) {
   EXPECT_EQ(listing.files.size(), 1U);
   ASSERT_EQ(listing.warnings.size(), 1U);
   EXPECT_NE(listing.warnings[0].find("holds no regular file"), std::string::npos);
+}
+
+namespace {
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+}  // namespace
+
+TEST_F(InputFilesTest, AFileListedWithSizeZeroIsReadWhenListed) {
+  if (!fs::exists("/proc/version")) GTEST_SKIP() << "no /proc/version here";
+  const std::string want = slurp("/proc/version");  // does not change while the system runs
+  ASSERT_FALSE(want.empty());
+  write("d/empty", "");
+  write("d/plain", "two words");
+  fs::create_symlink("/proc/version", root_ + "/d/version");
+  const auto listing = mrkit::list_input_files({"/proc/version", root_ + "/d"});
+  ASSERT_EQ(listing.files.size(), 4U);
+  for (const std::size_t i : {0U, 3U}) {  // named, and through a link in a directory
+    const mrkit::InputFile& f = listing.files[i];
+    ASSERT_TRUE(f.content.has_value()) << f.path;
+    EXPECT_EQ(*f.content, want);
+    EXPECT_EQ(f.size, want.size());
+  }
+  EXPECT_FALSE(listing.files[1].content.has_value());  // a genuine empty file stays ordinary
+  EXPECT_EQ(listing.files[1].size, 0U);
+  EXPECT_FALSE(listing.files[2].content.has_value());
+  EXPECT_EQ(listing.files[2].size, 9U);
+}
+
+TEST_F(InputFilesTest, SysfsFilesAreHeldAtTheirRealSize) {
+  const std::string path = "/sys/class/net/lo/address";
+  if (!fs::exists(path)) GTEST_SKIP() << "no " << path << " here";
+  const auto listing = mrkit::list_input_files({path});
+  ASSERT_EQ(listing.files.size(), 1U);
+  ASSERT_TRUE(listing.files[0].content.has_value());
+  EXPECT_EQ(*listing.files[0].content, slurp(path));
+  EXPECT_EQ(listing.files[0].size, slurp(path).size());  // not the 4096 sysfs lists
+}
+
+TEST_F(InputFilesTest, AnEndlessSizeZeroFileIsRefusedNamingIt) {
+  const std::string path = "/proc/self/pagemap";  // 8 bytes per page of the address space
+  if (::access(path.c_str(), R_OK) != 0) GTEST_SKIP() << "no readable " << path;
+  try {
+    (void)mrkit::list_input_files({path});
+    FAIL() << "no error for " << path;
+  } catch (const mrkit::InputError& e) {
+    EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("64 MiB"), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(InputFilesTest, StandardInputIsAUsageError) {
+  const auto f = write("f", "x");
+  try {
+    (void)mrkit::list_input_files({f, "-"});
+    FAIL() << "no error for '-'";
+  } catch (const mrkit::UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("standard input"), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(InputFilesTest, ReadToEndAndListedSizeIsContent) {
+  const auto f = write("f", "12345678");
+  const auto empty = write("e", "");
+  const int fd = ::open(f.c_str(), O_RDONLY);
+  const int efd = ::open(empty.c_str(), O_RDONLY);
+  ASSERT_GE(fd, 0);
+  ASSERT_GE(efd, 0);
+  EXPECT_TRUE(mrkit::listed_size_is_content(fd));
+  EXPECT_FALSE(mrkit::listed_size_is_content(efd));
+  EXPECT_EQ(mrkit::read_to_end(fd, f), "12345678");
+  EXPECT_EQ(mrkit::read_to_end(efd, empty), "");
+  ::close(fd);
+  ::close(efd);
+  const int big = ::open(f.c_str(), O_RDONLY);
+  EXPECT_THROW((void)mrkit::read_to_end(big, f, 7), mrkit::InputError);
+  ::close(big);
+  if (fs::exists("/proc/version")) {
+    const int pfd = ::open("/proc/version", O_RDONLY);
+    EXPECT_FALSE(mrkit::listed_size_is_content(pfd));
+    EXPECT_EQ(mrkit::read_to_end(pfd, "/proc/version"), slurp("/proc/version"));
+    ::close(pfd);
+  }
+}
+
+TEST_F(InputFilesTest, AFileTheBitsForbidIsAnInputErrorEvenInADirectory) {
+  if (::geteuid() == 0)
+    GTEST_SKIP() << "root reads any file (tests/e2e/special_inputs_e2e.py "
+                    "covers this case as the user nobody)";
+  write("d/a", "readable");
+  const auto bad = write("d/b", "secret");
+  ASSERT_EQ(::chmod(bad.c_str(), 0), 0);
+  try {
+    (void)mrkit::list_input_files({root_ + "/d"});
+    FAIL() << "no error for an unreadable file";
+  } catch (const mrkit::InputError& e) {
+    EXPECT_NE(std::string(e.what()).find(bad), std::string::npos) << e.what();
+  }
 }

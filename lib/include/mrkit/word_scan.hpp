@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <functional>
 #include <span>
+#include <string>
+#include <string_view>
 #include <vector>
 
 namespace mrkit {
@@ -47,5 +49,8 @@ ScanResult scan_bytes(std::span<char> bytes, const ScanOptions& options, WordCou
 
 // A ReadAt over a file descriptor with pread (retries on EINTR and short reads).
 [[nodiscard]] ReadAt pread_reader(int fd, std::string path);
+
+// A ReadAt over bytes held in memory (a file read when listed); they must outlive it.
+[[nodiscard]] ReadAt memory_reader(std::string_view bytes);
 
 }  // namespace mrkit
