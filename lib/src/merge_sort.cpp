@@ -2,6 +2,7 @@
 
 #include "mpi_check.hpp"
 
+#include "mrkit/input_files.hpp"
 #include "mrkit/runtime.hpp"
 
 #include <fcntl.h>
@@ -15,7 +16,9 @@
 #include <cerrno>
 #include <cmath>
 #include <cstring>
+#include <optional>
 #include <stdexcept>
+#include <string>
 
 namespace mrkit {
 namespace {
@@ -249,7 +252,18 @@ std::vector<Key> read_key_file(const std::string& path) {
     ::close(fd);
     throw InputError("'" + path + "' is not a regular file");
   }
-  const auto bytes = static_cast<std::uint64_t>(st.st_size);
+  // A file whose listed size is not its content (/proc, /sys, listed with size 0) is read to
+  // its end, at most max_unsized_file_bytes (input_files.hpp).
+  std::optional<std::string> content;
+  if (!listed_size_is_content(fd)) {
+    try {
+      content = read_to_end(fd, path);
+    } catch (...) {
+      ::close(fd);
+      throw;
+    }
+  }
+  const auto bytes = content ? content->size() : static_cast<std::uint64_t>(st.st_size);
   if (bytes % sizeof(Key) != 0) {
     ::close(fd);
     throw InputError(
@@ -258,6 +272,10 @@ std::vector<Key> read_key_file(const std::string& path) {
   std::vector<Key> keys(static_cast<std::size_t>(bytes / sizeof(Key)));
   auto* data = reinterpret_cast<char*>(keys.data());
   std::size_t done = 0;
+  if (content) {
+    if (bytes > 0) std::memcpy(data, content->data(), static_cast<std::size_t>(bytes));
+    done = static_cast<std::size_t>(bytes);
+  }
   while (done < bytes) {
     const ssize_t n = ::read(fd, data + done, static_cast<std::size_t>(bytes) - done);
     if (n < 0 && errno == EINTR) continue;
