@@ -109,7 +109,10 @@ int wordcount(mrkit::Runtime& rt, int argc, char** argv) {
   std::uint64_t split = 0;
   std::optional<mrkit::StatsFormat> stats;
 
-  app.add_option("paths", paths, "Files and directories (walked recursively)")
+  app.add_option("paths", paths,
+                 "Files and directories (walked recursively); a file whose listed size is not "
+                 "its content (/proc, /sys) is read when listed, at most 64 MiB; standard input "
+                 "('-') is not read")
       ->required()
       ->type_name("PATH");
   app.add_option("--top", top, "Also list the N most frequent words (0: all of them)")
