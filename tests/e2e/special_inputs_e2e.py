@@ -227,6 +227,13 @@ def main():
             os.mkdir(home, 0o700)
             os.chown(home, 65534, 65534)
             env = dict(os.environ, HOME=home, TMPDIR=home)
+            # nobody must reach the files and the programs (a build under a private home or
+            # a private TMPDIR cannot be tested this way).
+            probe = e2e.launch(nobody + ["sh", "-c", f'test -r "$1" && test -x "$2"', "sh",
+                                         os.path.join(u, "a.txt"), a.bin], 20, env=env)
+            if probe.rc != 0:
+                print(f"skip  unreadable file: the user nobody cannot reach {u} or {a.bin}")
+                return res.finish()
             for ranks in sorted({1, p}):
                 for args, what in (([u], "in a directory"), ([bad], "named")):
                     argv = nobody + run.mpi_argv(args, ranks=ranks)
