@@ -3,6 +3,7 @@
 // mother checks that the result is sorted and holds the same keys as the input.
 #include <mrkit/command_line.hpp>
 #include <mrkit/merge_sort.hpp>
+#include <mrkit/output_text.hpp>
 #include <mrkit/rank_stats.hpp>
 #include <mrkit/runtime.hpp>
 
@@ -69,7 +70,8 @@ std::string render(const Report& r, mrkit::OutputFormat format) {
                     {"verify", r.verify_seconds},
                     {"write", r.write_seconds}};
     if (r.traced) j["tree"] = tree_json(r.tree);
-    return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+    // The paths are bytes: each byte that is not UTF-8 as the escape \udcXX (output_text.hpp).
+    return mrkit::json_dump_bytes(j) + "\n";
   }
   std::string out;
   if (r.traced) out += mrkit::render_divide_tree(r.tree);

@@ -2,6 +2,7 @@
 // byte ranges; every rank counts the words that begin in its ranges; the mother sums them,
 // per file and in total, and optionally ranks the most frequent words.
 #include <mrkit/command_line.hpp>
+#include <mrkit/output_text.hpp>
 #include <mrkit/progress_meter.hpp>
 #include <mrkit/rank_stats.hpp>
 #include <mrkit/runtime.hpp>
@@ -21,29 +22,22 @@ namespace {
 
 constexpr const char* program = "wordcount";
 
-std::string tsv_escape(std::string_view s) {
-  std::string out;
-  for (const char c : s) {
-    if (c == '\t')
-      out += "\\t";
-    else if (c == '\n')
-      out += "\\n";
-    else if (c == '\\')
-      out += "\\\\";
-    else
-      out += c;
-  }
-  return out;
-}
+// Which lines of the result are shown: every file's (default), none (--no-files), or only the
+// total as a bare number, as `wc --total=only` prints it (--total-only).
+enum class Listing { files, no_files, total_only };
 
-std::string render(const mrkit::WordCountResult& r, mrkit::OutputFormat format, bool with_top) {
+std::string render(const mrkit::WordCountResult& r, mrkit::OutputFormat format, bool with_top,
+                   Listing listing) {
   std::string out;
+  const bool with_files = listing == Listing::files;
   if (format == mrkit::OutputFormat::json) {
     nlohmann::json j;
     j["total_words"] = r.total_words;
-    j["files"] = nlohmann::json::array();
-    for (std::size_t i = 0; i < r.files.size(); ++i) {
-      j["files"].push_back({{"path", r.files[i].path}, {"words", r.words_per_file[i]}});
+    if (with_files) {
+      j["files"] = nlohmann::json::array();
+      for (std::size_t i = 0; i < r.files.size(); ++i) {
+        j["files"].push_back({{"path", r.files[i].path}, {"words", r.words_per_file[i]}});
+      }
     }
     if (with_top) {
       j["distinct_words"] = r.distinct_words;
@@ -51,26 +45,40 @@ std::string render(const mrkit::WordCountResult& r, mrkit::OutputFormat format, 
       for (const auto& w : r.top) j["top"].push_back({{"word", w.word}, {"count", w.count}});
     }
     j["ranks"] = r.ranks;
-    // Words and paths are bytes; bytes that are not UTF-8 are shown as U+FFFD in JSON.
-    return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+    // Paths and words are bytes: valid UTF-8 as it is, each other byte as the escape \udcXX
+    // (Python's surrogateescape), so no two of them print alike.
+    return mrkit::json_dump_bytes(j) + "\n";
   }
   if (format == mrkit::OutputFormat::tsv) {
-    // One record per line, its kind first: file / total / word.
-    for (std::size_t i = 0; i < r.files.size(); ++i) {
-      out += fmt::format("file\t{}\t{}\n", r.words_per_file[i], tsv_escape(r.files[i].path));
+    // One record per line, its kind first: file / total / word; fields escaped alike.
+    if (with_files) {
+      for (std::size_t i = 0; i < r.files.size(); ++i) {
+        out +=
+            fmt::format("file\t{}\t{}\n", r.words_per_file[i], mrkit::tsv_escape(r.files[i].path));
+      }
     }
     out += fmt::format("total\t{}\n", r.total_words);
     if (with_top) {
-      for (const auto& w : r.top) out += fmt::format("word\t{}\t{}\n", w.count, w.word);
+      for (const auto& w : r.top) {
+        out += fmt::format("word\t{}\t{}\n", w.count, mrkit::tsv_escape(w.word));
+      }
     }
     return out;
   }
-  // Text: like `wc -w`, counts right-aligned, then the total.
-  const std::size_t width = fmt::formatted_size("{}", r.total_words);
-  for (std::size_t i = 0; i < r.files.size(); ++i) {
-    out += fmt::format("{:>{}} {}\n", r.words_per_file[i], width, r.files[i].path);
+  // Text: like `wc -w`, counts right-aligned, then the total; a name holding a newline is
+  // quoted as wc quotes it, so it cannot forge a line. (A word never holds a line end.)
+  if (listing == Listing::total_only) {
+    out += fmt::format("{}\n", r.total_words);
+  } else {
+    const std::size_t width = fmt::formatted_size("{}", r.total_words);
+    if (with_files) {
+      for (std::size_t i = 0; i < r.files.size(); ++i) {
+        out += fmt::format("{:>{}} {}\n", r.words_per_file[i], width,
+                           mrkit::wc_quoted_name(r.files[i].path));
+      }
+    }
+    out += fmt::format("{:>{}} total\n", r.total_words, width);
   }
-  out += fmt::format("{:>{}} total\n", r.total_words, width);
   if (with_top) {
     out += fmt::format("\n{} distinct words; most frequent:\n", r.distinct_words);
     std::size_t cw = 1;
@@ -119,6 +127,13 @@ int wordcount(mrkit::Runtime& rt, int argc, char** argv) {
       ->type_name("N")
       ->check(mrkit::whole_number(0));
   app.add_flag("-i,--ignore-case", opt.ignore_case, "Fold ASCII letters to lower case for --top");
+  bool total_only = false;
+  bool no_files = false;
+  app.add_flag("--total-only", total_only,
+               "Print only the total, a bare number (as wc --total=only); with --top, the total "
+               "and the most frequent words");
+  app.add_flag("--no-files", no_files,
+               "Leave out the per-file lines: the total (and --top's words) only");
   app.add_option("--schedule", schedule, "How tasks reach ranks: static or dynamic")
       ->check(mrkit::one_of({"static", "dynamic"}))
       ->default_str("dynamic");
@@ -144,6 +159,10 @@ int wordcount(mrkit::Runtime& rt, int argc, char** argv) {
 
   if (auto code = mrkit::parse_command_line(app, argc, argv, rt)) return *code;
 
+  if (total_only && no_files) {
+    throw mrkit::UsageError("--total-only and --no-files cannot be used together (see " +
+                            std::string(program) + " --help)");
+  }
   opt.schedule = schedule == "static" ? mrkit::Schedule::static_blocks : mrkit::Schedule::dynamic;
   if (opt.task_time_limit > 0 && opt.schedule != mrkit::Schedule::dynamic) {
     throw mrkit::UsageError("--task-time-limit needs --schedule dynamic (see " +
@@ -168,7 +187,10 @@ int wordcount(mrkit::Runtime& rt, int argc, char** argv) {
     fmt::print(stderr, "{}: resumed from checkpoint: {} of {} tasks were already done\n", program,
                result.resumed_tasks, result.tasks);
   }
-  mrkit::emit(out, render(result, out.format, opt.frequencies));
+  const Listing listing = total_only ? Listing::total_only
+                          : no_files ? Listing::no_files
+                                     : Listing::files;
+  mrkit::emit(out, render(result, out.format, opt.frequencies, listing));
   if (stats) print_stats(result, *stats);
   return 0;
 }

@@ -295,17 +295,18 @@ class Reference:
         return items[:n] if n else items
 
     def tsv(self, top=None, fold=False):
-        lines = [b"file\t%d\t%s" % (n, os.fsencode(p)) for p, n in self.files]
+        lines = [b"file\t%d\t%s" % (n, tsv_escape(os.fsencode(p))) for p, n in self.files]
         lines.append(b"total\t%d" % self.total)
         if top is not None:
-            lines += [b"word\t%d\t%s" % (c, w) for w, c in self.top(top, fold)]
+            lines += [b"word\t%d\t%s" % (c, tsv_escape(w)) for w, c in self.top(top, fold)]
         return b"\n".join(lines) + b"\n"
 
     def json(self, top=None, fold=False):
         d = {"total_words": self.total,
              "files": [{"path": p, "words": n} for p, n in self.files]}
         if top is not None:
-            d["top"] = [{"word": w.decode("utf-8", "replace"), "count": c}
+            # Bytes that are not UTF-8 are \udcXX escapes: Python's surrogateescape.
+            d["top"] = [{"word": w.decode("utf-8", "surrogateescape"), "count": c}
                         for w, c in self.top(top, fold)]
             d["distinct_words"] = len(self.counter(fold))
         return d
@@ -315,6 +316,12 @@ class Reference:
         lines = [f"{n:>{width}} {p}" for p, n in self.files]
         lines.append(f"{self.total} total")
         return ("\n".join(lines) + "\n").encode()
+
+
+def tsv_escape(b):
+    """A TSV field as wordcount writes it: \\, tab, newline and carriage return escaped."""
+    return (b.replace(b"\\", b"\\\\").replace(b"\t", b"\\t").replace(b"\n", b"\\n")
+            .replace(b"\r", b"\\r"))
 
 
 def wc_counts(cwd, paths):
