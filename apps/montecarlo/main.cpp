@@ -46,8 +46,11 @@ struct CommonOptions {
   std::string checkpoint_dir;  // empty: no checkpoint
 };
 
-// Like wordcount: the mother says how much an earlier run had done.
-void report_resume(std::uint64_t resumed, std::uint64_t tasks) {
+// Like wordcount: the mother names the checkpoint files she did not use and says how much an
+// earlier run had done.
+void report_resume(const std::vector<std::string>& warnings, std::uint64_t resumed,
+                   std::uint64_t tasks) {
+  for (const std::string& w : warnings) fmt::print(stderr, "{}: warning: {}\n", program, w);
   if (resumed > 0) {
     fmt::print(stderr, "{}: resumed from checkpoint: {} of {} tasks were already done\n", program,
                resumed, tasks);
@@ -136,7 +139,7 @@ int run_square(mrkit::Runtime& rt, mrkit::SeedSweepOptions opt, const CommonOpti
   meter.finish();
   if (common.stats) mrkit::print_rank_stats(rt.world(), timer, program, *common.stats);
   if (!rt.is_mother()) return 0;
-  report_resume(result.resumed_tasks, result.tasks);
+  report_resume(result.warnings, result.resumed_tasks, result.tasks);
   mrkit::emit(common.out, render_square(result, opt.first_seed, common.out.format));
   return 0;
 }
@@ -224,7 +227,7 @@ int run_estimator(mrkit::Runtime& rt, EstimatorCommand cmd, const CommonOptions&
   meter.finish();
   if (common.stats) mrkit::print_rank_stats(rt.world(), timer, program, *common.stats);
   if (!rt.is_mother()) return 0;
-  report_resume(e.resumed_tasks, e.tasks);
+  report_resume(e.warnings, e.resumed_tasks, e.tasks);
   mrkit::emit(common.out, render_estimate(cmd, e, cmd.options.samples, common.out.format));
   return 0;
 }
@@ -245,8 +248,15 @@ int montecarlo(mrkit::Runtime& rt, int argc, char** argv) {
   app.add_option("--checkpoint", common.checkpoint_dir,
                  "Record finished tasks in DIR (shared by all ranks); re-running the same command "
                  "after a crash resumes from it, at any rank count, with the same result. A "
-                 "checkpoint of other options is refused (exit 3). Not with --time-limit")
-      ->type_name("DIR");
+                 "checkpoint of other options, or one in use by another run, is refused (exit "
+                 "3); every record is verified (checksum, job, task), a bad one is named and run "
+                 "again. Not with --time-limit")
+      ->type_name("DIR")
+      ->check(CLI::Validator(
+          [](const std::string& dir) -> std::string {
+            return dir.empty() ? "expected a directory, got an empty name" : "";
+          },
+          ""));
 
   mrkit::SeedSweepOptions square;
   add_square(app, square);

@@ -144,8 +144,15 @@ int wordcount(mrkit::Runtime& rt, int argc, char** argv) {
   mrkit::add_stats_option(app, stats);
   app.add_option("--checkpoint", opt.checkpoint_dir,
                  "Record finished tasks in DIR (shared by all ranks); re-running the same "
-                 "command after a crash resumes from it")
-      ->type_name("DIR");
+                 "command after a crash resumes from it. Every record is verified (checksum, "
+                 "job, task); a bad one is named and its tasks run again. A checkpoint of other "
+                 "inputs or options, or one in use by another run, is refused (exit 3)")
+      ->type_name("DIR")
+      ->check(CLI::Validator(
+          [](const std::string& dir) -> std::string {
+            return dir.empty() ? "expected a directory, got an empty name" : "";
+          },
+          ""));
   app.add_option("--task-time-limit", opt.task_time_limit,
                  "Dynamic schedule: warn about a task still running after SECONDS, and once "
                  "all tasks are handed out run a copy on an idle rank (the first to finish "

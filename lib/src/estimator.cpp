@@ -342,29 +342,34 @@ Estimate run_estimator(const boost::mpi::communicator& comm, const EstimatorOpti
   (void)run_tasks(comm, options.schedule, checkpointing ? todo.size() : tasks, work,
                   options.progress, {}, stop);
 
-  // The mother adds the tasks that earlier runs finished, as if she had run them.
+  // The mother adds the tasks that earlier runs finished, as if she had run them (a record she
+  // cannot use is named, exit 3).
   std::uint64_t resumed = 0;
   for (const std::uint64_t g : checkpoint.finished()) {
-    const std::uint64_t first = g * group;
-    const std::uint64_t last = std::min(tasks, (g + 1) * group);
-    resumed += last - first;
-    if (!mother) continue;
-    const std::string record = checkpoint.load(g);
-    std::string_view in(record);
-    const std::size_t size = tally == Tally::counts ? 16 : 24;
-    if (in.size() != (last - first) * size) {
-      throw std::runtime_error(fmt::format("corrupt checkpoint record {}", g));
-    }
-    for (std::uint64_t t = first; t < last; ++t) {
-      const std::uint64_t n = task_samples(options.samples, tasks, t);
-      tally_task(t, n, decode_outcome(tally, n, t, in.substr(0, size)));
-      in.remove_prefix(size);
-    }
+    resumed += std::min(tasks, (g + 1) * group) - g * group;
   }
+  on_mother_then_agree(comm, [&] {
+    for (const std::uint64_t g : checkpoint.finished()) {
+      const std::uint64_t first = g * group;
+      const std::uint64_t last = std::min(tasks, (g + 1) * group);
+      checkpoint.load(g, [&](std::string_view in) {
+        const std::size_t size = tally == Tally::counts ? 16 : 24;
+        if (in.size() != (last - first) * size) {
+          throw std::runtime_error(fmt::format("corrupt checkpoint record {}", g));
+        }
+        for (std::uint64_t t = first; t < last; ++t) {
+          const std::uint64_t n = task_samples(options.samples, tasks, t);
+          tally_task(t, n, decode_outcome(tally, n, t, in.substr(0, size)));
+          in.remove_prefix(size);
+        }
+      });
+    }
+  });
 
   Estimate e;
   e.ranks = comm.size();
   e.resumed_tasks = resumed;
+  if (mother) e.warnings = checkpoint.warnings();
   if (tally == Tally::counts) {
     std::uint64_t sums[4] = {successes, samples_done, tasks_done, stopped ? 1U : 0U};
     check(MPI_Allreduce(MPI_IN_PLACE, sums, 4, MPI_UINT64_T, MPI_SUM, comm), "MPI_Allreduce");

@@ -123,13 +123,15 @@ SeedSweep sweep_numpy_seeds(const boost::mpi::communicator& comm, const SeedSwee
   };
   (void)run_tasks(comm, options.schedule, checkpointing ? todo.size() : tasks, work,
                   options.progress);
-  // The mother adds the tasks that earlier runs finished.
-  if (comm.rank() == mother_rank) {
+  // The mother adds the tasks that earlier runs finished (a record she cannot use is named,
+  // exit 3).
+  on_mother_then_agree(comm, [&] {
     for (const std::uint64_t t : checkpoint.finished()) {
-      merge_task_record(checkpoint.load(t), t, std::min(per_task, options.seeds - t * per_task),
-                        result.counts);
+      checkpoint.load(t, [&](std::string_view in) {
+        merge_task_record(in, t, std::min(per_task, options.seeds - t * per_task), result.counts);
+      });
     }
-  }
+  });
   sum_to_root(comm, result.counts, mother_rank);
   const int count = static_cast<int>(result.counts.size());
   if (MPI_Bcast(result.counts.data(), count, MPI_UINT64_T, mother_rank, comm) != MPI_SUCCESS) {
@@ -138,6 +140,7 @@ SeedSweep sweep_numpy_seeds(const boost::mpi::communicator& comm, const SeedSwee
   result.seeds = options.seeds;
   result.tasks = tasks;
   result.resumed_tasks = checkpoint.finished().size();
+  if (comm.rank() == mother_rank) result.warnings = checkpoint.warnings();
   result.ranks = comm.size();
   result.seconds = seconds_since(start);
   return result;

@@ -19,6 +19,7 @@
 #include <boost/serialization/string.hpp>
 #include <boost/serialization/vector.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <chrono>
@@ -142,7 +143,18 @@ std::string job_fingerprint(const WordCountOptions& o, std::uint64_t split,
       version, o.frequencies, o.ignore_case, split, files.size(), bytes, WordCounts::hash(inputs));
 }
 
-// A finished task's result: (file, words) pairs, then its word table if tabulating.
+// With a checkpoint, how many consecutive tasks share one record (one file, one fsync): enough
+// for 16 KiB of input, and at most 4096 records in all (--split-bytes 1 would otherwise write a
+// file per byte).
+std::uint64_t tasks_per_record(std::uint64_t split_bytes, std::uint64_t tasks) {
+  constexpr std::uint64_t min_bytes = std::uint64_t{16} << 10;
+  constexpr std::uint64_t max_records = 4096;
+  const std::uint64_t for_bytes =
+      split_bytes == 0 || split_bytes >= min_bytes ? 1 : (min_bytes - 1) / split_bytes + 1;
+  return std::max({std::uint64_t{1}, for_bytes, (tasks + max_records - 1) / max_records});
+}
+
+// A finished record's result: (file, words) pairs, then its word table if tabulating.
 std::string encode_task(const std::vector<std::pair<std::size_t, std::uint64_t>>& counts,
                         const WordCounts* table) {
   std::string out;
@@ -240,11 +252,24 @@ WordCountResult count_words(const boost::mpi::communicator& comm,
   }
   const std::vector<IndexRange> tasks = split_evenly(space.total(), result.split_bytes);
   result.tasks = tasks.size();
-  const Checkpoint checkpoint(comm, options.checkpoint_dir,
-                              job_fingerprint(options, result.split_bytes, result.files),
-                              tasks.size());
+  // With a checkpoint, runs of consecutive tasks are counted and recorded together (one file,
+  // one fsync each); from the split and task count alone, so a checkpoint resumes at any rank
+  // count. Without, every task on its own.
+  const std::uint64_t group =
+      options.checkpoint_dir.empty() ? 1 : tasks_per_record(result.split_bytes, tasks.size());
+  const Checkpoint checkpoint(
+      comm, options.checkpoint_dir,
+      fmt::format("{}\ntasks_per_record {}",
+                  job_fingerprint(options, result.split_bytes, result.files), group),
+      (tasks.size() + group - 1) / group);
+  // The records still to run (tasks without a checkpoint).
   const std::vector<std::uint64_t> todo = checkpoint.remaining();
-  result.resumed_tasks = checkpoint.finished().size();
+  for (const std::uint64_t g : checkpoint.finished()) {
+    result.resumed_tasks += std::min<std::uint64_t>(tasks.size(), (g + 1) * group) - g * group;
+  }
+  if (comm.rank() == mother_rank) {
+    for (const std::string& w : checkpoint.warnings()) result.warnings.push_back(w);
+  }
 
   RankTimer timer;
   double io_seconds = 0;  // inside tasks: opening and reading files
@@ -323,7 +348,6 @@ WordCountResult count_words(const boost::mpi::communicator& comm,
   // Counts the words of one task into `into` (if tabulating), its words per file into `counts`.
   const auto scan_task = [&](std::uint64_t task, const Yield& yield, WordCounts* into) {
     if (task == hook.task) play_straggler(hook, yield);
-    counts.clear();
     for (const FilePiece& piece : space.pieces(tasks[task])) {
       const InputFile& file = result.files[piece.file];
       if (!file.content && piece.begin == 0 && piece.end == file.size &&
@@ -336,6 +360,12 @@ WordCountResult count_words(const boost::mpi::communicator& comm,
       scan_piece(piece, yield, into);
     }
     scan_batch(yield, into);
+  };
+  // Counts the tasks of one record (one task without a checkpoint) afresh into `counts`.
+  const auto scan_record = [&](std::uint64_t record, const Yield& yield, WordCounts* into) {
+    counts.clear();
+    const std::uint64_t end = std::min<std::uint64_t>(tasks.size(), (record + 1) * group);
+    for (std::uint64_t task = record * group; task < end; ++task) scan_task(task, yield, into);
   };
   WordCounts task_table;  // a task's own words: with a checkpoint, or until its copy counts
   // Adds a finished task's counts (and task_table) to this rank's.
@@ -357,7 +387,7 @@ WordCountResult count_words(const boost::mpi::communicator& comm,
     dynamic.reissue = true;
     dynamic.on_straggler = [&](const StragglerReport& report) {
       StragglerReport r = report;
-      r.task = todo[report.task];
+      r.task = todo[report.task] * group;  // the record's first task
       if (options.on_straggler) {
         options.on_straggler(r);
       } else {
@@ -369,7 +399,7 @@ WordCountResult count_words(const boost::mpi::communicator& comm,
         [&](std::uint64_t index, const Yield& yield) -> Commit {
           const std::uint64_t task = todo[index];
           if (table_ptr != nullptr) task_table = WordCounts{};  // an abandoned copy's words
-          scan_task(task, yield, table_ptr != nullptr ? &task_table : nullptr);
+          scan_record(task, yield, table_ptr != nullptr ? &task_table : nullptr);
           return [&commit_task, task] { commit_task(task, true); };
         },
         options.progress, dynamic);
@@ -379,17 +409,19 @@ WordCountResult count_words(const boost::mpi::communicator& comm,
         [&](std::uint64_t index, const Yield& yield) {
           const std::uint64_t task = todo[index];
           const bool own_table = checkpoint.enabled() && table_ptr != nullptr;
-          scan_task(task, yield, own_table ? &task_table : table_ptr);
+          scan_record(task, yield, own_table ? &task_table : table_ptr);
           commit_task(task, own_table);
         },
         options.progress);
   }
-  // The mother adds what earlier runs finished.
-  if (comm.rank() == mother_rank) {
-    for (const std::uint64_t task : checkpoint.finished()) {
-      merge_task(checkpoint.load(task), result.words_per_file, table_ptr);
+  // The mother adds what earlier runs finished (a record she cannot use is named, exit 3).
+  on_mother_then_agree(comm, [&] {
+    for (const std::uint64_t record : checkpoint.finished()) {
+      checkpoint.load(record, [&](std::string_view bytes) {
+        merge_task(bytes, result.words_per_file, table_ptr);
+      });
     }
-  }
+  });
   timer.add(sched);  // tasks committed; bytes also count copies another rank beat
   timer.add_io_inside_tasks(io_seconds);
   timer.note_data_bytes(table.memory_bytes());

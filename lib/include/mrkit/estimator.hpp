@@ -16,6 +16,7 @@
 #include <span>
 #include <string>
 #include <type_traits>
+#include <vector>
 
 namespace mrkit {
 
@@ -89,8 +90,10 @@ struct Estimate {
   std::uint64_t samples = 0;        // samples used: fewer than asked if the time limit struck
   std::uint64_t tasks = 0;          // tasks done
   std::uint64_t resumed_tasks = 0;  // of them, taken from the checkpoint of an earlier run
-  bool stopped_early = false;       // the time limit struck
-  double seconds = 0;               // wall time on this rank, from the start to the merged result
+  // The mother's only: checkpoint files not used (damaged, foreign, misnamed), one line each.
+  std::vector<std::string> warnings;
+  bool stopped_early = false;  // the time limit struck
+  double seconds = 0;          // wall time on this rank, from the start to the merged result
   int ranks = 0;
   Moments moments;
 

@@ -36,7 +36,9 @@ struct SeedSweep {
   std::uint64_t seeds = 0;
   std::uint64_t tasks = 0;
   std::uint64_t resumed_tasks = 0;  // tasks taken from the checkpoint of an earlier run
-  double seconds = 0;               // wall time on this rank, from the start to the summed counts
+  // The mother's only: checkpoint files not used (damaged, foreign, misnamed), one line each.
+  std::vector<std::string> warnings;
+  double seconds = 0;  // wall time on this rank, from the start to the summed counts
   int ranks = 0;
 };
 
