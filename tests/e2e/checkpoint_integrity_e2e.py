@@ -16,6 +16,7 @@ a record is used only if it verifies, whatever was done to the directory.
                resumes to its own output. Two runs of the same job at once: the second is
                refused as "in use by another run"
   empty name   --checkpoint '' is refused (exit 2)
+  modes        files in an owner-only directory are 0600, elsewhere they follow the umask
   bounded      wordcount --split-bytes 1 --checkpoint writes a bounded number of records and
                resumes at another rank count to the same output
 
@@ -127,6 +128,7 @@ def run_all(opts, res, work):
         check_program(res, work, p, f"p{n}")
         check_claims(res, work, p, f"p{n}", opts.shim, pairs if n == 0 else max(1, pairs // 3))
     check_empty_name(res, wc, mc, inp)
+    check_modes(res, work, programs[0])
     check_bounded(res, work, wc)
 
 
@@ -279,6 +281,26 @@ def check_empty_name(res, wc, mc, inp):
     r = mc.run(["--checkpoint", "", "pi", "--samples", "1000"])
     res.check("montecarlo --checkpoint '' pi: refused, exit 2",
               e2e.said_once(r, "montecarlo", 2) and not r.out, r.describe())
+
+
+def check_modes(res, work, p):
+    """Files in an owner-only directory are 0600; elsewhere they follow the umask."""
+    for dir_mode, umask in ((0o700, 0o022), (0o755, 0o022), (0o755, 0o027)):
+        ck = os.path.join(work, f"mode-{dir_mode:o}-{umask:o}")
+        os.mkdir(ck)
+        os.chmod(ck, dir_mode)
+        old = os.umask(umask)
+        try:
+            r = p.run(ck)
+        finally:
+            os.umask(old)
+        want = 0o600 if dir_mode & 0o077 == 0 else 0o666 & ~umask
+        modes = {n: os.stat(os.path.join(ck, n)).st_mode & 0o777
+                 for n in os.listdir(ck) if not n.startswith(".")}
+        res.check(f"{p.name}: checkpoint files in a {dir_mode:o} directory under umask "
+                  f"{umask:03o} are {want:o}", r.rc == 0 and len(modes) > 2
+                  and all(m == want for m in modes.values()),
+                  f"{r.describe()}\nmodes: " + ", ".join(f"{n} {m:o}" for n, m in modes.items()))
 
 
 def check_bounded(res, work, wc):
