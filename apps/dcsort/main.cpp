@@ -172,18 +172,25 @@ int dcsort(mrkit::Runtime& rt, int argc, char** argv) {
   mrkit::agree(rt.world(), problem.empty(), problem);
 
   const bool keys_to_stdout = out.output_path == "-" || out.output_path == "/dev/stdout";
-  if (rt.is_mother() && !out.output_path.empty()) {
-    const auto io = timer.time(mrkit::TimeBucket::io);
-    start = Clock::now();
-    mrkit::emit(out, mrkit::key_file_bytes(sorted));
-    r.write_seconds = seconds_since(start);
-    r.output = keys_to_stdout ? "-" : out.output_path;
+  if (!out.output_path.empty()) {
+    // A failed write ends every rank here (exit 1), before --stats and before any report.
+    mrkit::on_mother_then_agree(rt.world(), [&] {
+      const auto io = timer.time(mrkit::TimeBucket::io);
+      start = Clock::now();
+      mrkit::emit(out, mrkit::key_file_bytes(sorted));
+      r.write_seconds = seconds_since(start);
+      r.output = keys_to_stdout ? "-" : out.output_path;
+    });
   }
   if (stats) mrkit::print_rank_stats(rt.world(), timer, program, *stats);
   if (!rt.is_mother()) return 0;
   const std::string report = render(r, out.format);
-  std::fputs(report.c_str(), keys_to_stdout ? stderr : stdout);
-  std::fflush(keys_to_stdout ? stderr : stdout);
+  if (keys_to_stdout) {
+    std::fputs(report.c_str(), stderr);
+    std::fflush(stderr);
+  } else {
+    mrkit::write_standard_output(report);
+  }
   return 0;
 }
 

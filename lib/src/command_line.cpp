@@ -5,9 +5,11 @@
 
 #include <fmt/format.h>
 
+#include <cerrno>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <iostream>
 #include <optional>
 #include <sstream>
@@ -101,7 +103,14 @@ void add_output_options(CLI::App& app, OutputOptions& out, std::string_view form
       ->check(one_of(names))
       ->type_name("FORMAT");
   app.add_option("-o,--output", out.output_path,
-                 "Write the result to FILE (atomically) instead of standard output")
+                 "Write the result to FILE instead of standard output (-: standard output). "
+                 "A regular file is replaced atomically and keeps its mode (a new one follows "
+                 "the umask); a terminal, pipe or device is written into")
+      ->check(CLI::Validator(
+          [](const std::string& text) -> std::string {
+            return text.empty() ? "expected a file name or - (standard output), got ''" : "";
+          },
+          ""))
       ->type_name("FILE");
 }
 
@@ -110,13 +119,13 @@ std::optional<int> parse_command_line(CLI::App& app, int argc, char** argv,
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {
-    if (runtime.is_mother()) std::cout << app.help() << std::flush;
+    if (runtime.is_mother()) write_standard_output(app.help());
     return 0;
   } catch (const CLI::CallForAllHelp&) {
-    if (runtime.is_mother()) std::cout << app.help("", CLI::AppFormatMode::All) << std::flush;
+    if (runtime.is_mother()) write_standard_output(app.help("", CLI::AppFormatMode::All));
     return 0;
   } catch (const CLI::CallForVersion&) {
-    if (runtime.is_mother()) std::cout << version_string() << '\n' << std::flush;
+    if (runtime.is_mother()) write_standard_output(version_string() + '\n');
     return 0;
   } catch (const CLI::ParseError& e) {
     std::string message = e.what();
@@ -127,13 +136,27 @@ std::optional<int> parse_command_line(CLI::App& app, int argc, char** argv,
   return std::nullopt;
 }
 
+void write_standard_output(std::string_view text) {
+  std::cout.flush();
+  errno = 0;
+  const bool written = std::fwrite(text.data(), 1, text.size(), stdout) == text.size();
+  if (!written || std::fflush(stdout) != 0 || std::ferror(stdout) != 0 || std::cout.bad()) {
+    const int err = errno;
+    throw OutputError(err != 0 ? std::string("write error: ") + std::strerror(err)
+                               : std::string("write error"));
+  }
+}
+
 void emit(const OutputOptions& out, std::string_view content) {
   if (out.output_path.empty() || out.output_path == "-" || out.output_path == "/dev/stdout") {
-    std::fwrite(content.data(), 1, content.size(), stdout);
-    std::fflush(stdout);
+    write_standard_output(content);
     return;
   }
-  write_file_atomically(out.output_path, content);
+  try {
+    write_file_atomically(out.output_path, content);
+  } catch (const std::runtime_error& e) {
+    throw OutputError(e.what());
+  }
 }
 
 }  // namespace mrkit

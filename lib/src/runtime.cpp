@@ -1,5 +1,6 @@
 #include "mrkit/runtime.hpp"
 
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <mpi.h>
 #include <unistd.h>
@@ -8,8 +9,11 @@
 #include <boost/serialization/utility.hpp>
 
 #include <array>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <exception>
+#include <iostream>
 #include <utility>
 
 namespace mrkit {
@@ -46,9 +50,43 @@ void abort_job(std::string_view program, std::string_view message, ExitCode code
   std::_Exit(static_cast<int>(code));
 }
 
+namespace {
+
+// A standard stream the program was started without (`>&-`) gets /dev/null opened the wrong
+// way round, as gnulib's stdopen does: MPI's own files never take its number, and a write to
+// a closed standard output fails with EBADF instead of landing in one of them.
+void reserve_standard_streams() {
+  for (int fd = 0; fd <= 2; ++fd) {
+    if (::fcntl(fd, F_GETFD) != -1 || errno != EBADF) continue;
+    const int got = ::open("/dev/null", fd == 0 ? O_WRONLY : O_RDONLY);
+    if (got >= 0 && got != fd) {
+      ::dup2(got, fd);
+      ::close(got);
+    }
+  }
+}
+
+// What gnulib's close_stdout checks at exit: everything written to standard output (std::cout
+// and stdio share fd 1) reached it. Closing a duplicate of fd 1 reports a write-back error that
+// a file system gives only at close (NFS) and leaves fd 1 to MPI_Finalize. Empty if all is well.
+std::string standard_output_problem() {
+  std::cout.flush();
+  errno = 0;
+  if (std::fflush(stdout) != 0) return std::string("write error: ") + std::strerror(errno);
+  if (std::ferror(stdout) != 0 || std::cout.bad()) return "write error";
+  const int fd = ::dup(1);
+  if (fd >= 0 && ::close(fd) != 0 && errno != EINTR) {
+    return std::string("write error: ") + std::strerror(errno);
+  }
+  return {};
+}
+
+}  // namespace
+
 int run(int& argc, char**& argv, std::string_view program,
         const std::function<int(Runtime&)>& body) {
   g_program = std::string(program);
+  reserve_standard_streams();
   std::unique_ptr<Runtime> runtime;
   try {
     runtime = std::make_unique<Runtime>(argc, argv);
@@ -57,7 +95,14 @@ int run(int& argc, char**& argv, std::string_view program,
     return static_cast<int>(ExitCode::failure);
   }
   try {
-    return body(*runtime);
+    const int code = body(*runtime);
+    // Each rank for its own standard output (only the mother writes one, as a rule), with no
+    // collective: a rank that failed to write says so and exits 1, the others are done.
+    if (const std::string problem = standard_output_problem(); !problem.empty()) {
+      fmt::print(stderr, "{}: {}\n", program, problem);
+      return code == 0 ? static_cast<int>(ExitCode::failure) : code;
+    }
+    return code;
   } catch (const CollectiveError& e) {
     if (runtime->is_mother()) {
       std::fflush(stdout);

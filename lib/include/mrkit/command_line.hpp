@@ -42,8 +42,20 @@ void add_output_options(CLI::App& app, OutputOptions& out, std::string_view form
 [[nodiscard]] std::optional<int> parse_command_line(CLI::App& app, int argc, char** argv,
                                                     const Runtime& runtime);
 
+// A result that could not be written (a full disk, /dev/full, a closed standard output, an
+// -o file the user may not replace): exit code 1, the message printed by the mother.
+class OutputError : public CollectiveError {
+ public:
+  explicit OutputError(const std::string& message) : CollectiveError(ExitCode::failure, message) {}
+};
+
+// Writes `text` to standard output and flushes it (std::cout first, as both share fd 1).
+// A failed write throws OutputError("write error: No space left on device"), as `wc` says.
+void write_standard_output(std::string_view text);
+
 // Writes the program's result to standard output (no -o, "-o -" or "-o /dev/stdout") or,
-// atomically, to the -o file (mother only).
+// atomically, to the -o file (mother only). Any failure throws OutputError on the mother
+// alone: call it where no collective follows, or inside on_mother_then_agree.
 void emit(const OutputOptions& out, std::string_view content);
 
 }  // namespace mrkit
