@@ -23,10 +23,8 @@ a record is used only if it verifies, whatever was done to the directory.
 Usage: checkpoint_integrity_e2e.py --bindir DIR --ranks P --mpiexec MPIEXEC [--shim SO]
 """
 
-import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import random
