@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <memory>
 
 namespace mrkit {
 namespace {
@@ -202,13 +203,27 @@ void print_rank_stats(const boost::mpi::communicator& comm, const RankTimer& tim
   std::fflush(stderr);
 }
 
+namespace {
+
+// CLI11 shows a flag with a default value as `--stats{table}`; this shows it as it is written.
+class StatsHelpFormatter : public CLI::Formatter {
+ public:
+  std::string make_option_name(const CLI::Option* opt, bool is_positional) const override {
+    if (!is_positional && opt->check_lname("stats")) return "--stats[=FORMAT]";
+    return CLI::Formatter::make_option_name(opt, is_positional);
+  }
+};
+
+}  // namespace
+
 void add_stats_option(CLI::App& app, std::optional<StatsFormat>& stats) {
+  app.formatter(std::make_shared<StatsHelpFormatter>());
   CLI::Validator format = one_of({"table", "json"});
   format.description("");  // the help text says it; CLI11 would add ":table|json"
   app.add_flag("--stats{table}")
       ->description(
-          "Print per-rank compute, wait and I/O seconds on standard error: a table, or JSON "
-          "with --stats=json")
+          "Print per-rank compute, wait and I/O seconds on standard error: FORMAT is table "
+          "(--stats alone) or json (--stats=json)")
       ->check(format)
       ->each([&stats](const std::string& name) {
         stats = name == "json" ? StatsFormat::json : StatsFormat::table;

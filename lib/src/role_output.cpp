@@ -3,6 +3,8 @@
 #include "mrkit/chunked_messages.hpp"
 #include "mrkit/message_codec.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <stdexcept>
 
 namespace mrkit {
@@ -31,6 +33,19 @@ int child_rank(int child, int ranks) {
   return 1 + (child - 1) % (ranks - 1);
 }
 
+std::string course_json(std::string_view program, int ranks, std::string_view story) {
+  nlohmann::json lines = nlohmann::json::array();
+  std::size_t start = 0;
+  while (start < story.size()) {
+    std::size_t end = story.find('\n', start);
+    if (end == std::string_view::npos) end = story.size();
+    lines.push_back(std::string(story.substr(start, end - start)));
+    start = end + 1;
+  }
+  const nlohmann::json j = {{"program", std::string(program)}, {"ranks", ranks}, {"lines", lines}};
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
 int course_main(int argc, char** argv, std::string_view program, const std::string& description,
                 const std::function<std::string(Runtime&)>& body,
                 const std::function<void(CLI::App&)>& add_options) {
@@ -38,10 +53,15 @@ int course_main(int argc, char** argv, std::string_view program, const std::stri
     CLI::App app{description, std::string(program)};
     OutputOptions out;
     if (add_options) add_options(app);
-    add_output_options(app, out, "text");
+    add_output_options(app, out, "text|json");
     if (auto code = parse_command_line(app, argc, argv, rt)) return *code;
     const std::string story = body(rt);
-    if (rt.is_mother()) emit(out, story);
+    if (!rt.is_mother()) return 0;
+    if (out.format == OutputFormat::json) {
+      emit(out, course_json(program, rt.size(), story));
+    } else {
+      emit(out, story);
+    }
     return 0;
   });
 }

@@ -122,7 +122,7 @@ def main():
                 name = f"{' '.join(key)} {option} {value!r}"
                 check_refused(res, name, argv, key[0], option)
         # --stats takes its value after '=' only.
-        if "--stats{table}" in out:
+        if "--stats[=FORMAT]" in out:
             check_refused(res, f"{' '.join(key)} --stats=xml", [binary] + sub + base +
                           ["--stats=xml"], key[0], "--stats")
     res.check("the --help texts list at least 20 checked options", options_seen >= 20,

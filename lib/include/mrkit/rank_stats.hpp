@@ -149,7 +149,8 @@ void print_rank_stats(const boost::mpi::communicator& comm, const RankTimer& tim
                       std::string_view program, StatsFormat format = StatsFormat::table);
 
 // Adds `--stats[=table|json]` ("--stats" alone: table) to a command line. Being a flag, it never
-// takes the next argument as its value, so `--stats FILE` leaves FILE to the program.
+// takes the next argument as its value, so `--stats FILE` leaves FILE to the program. --help
+// shows it as `--stats[=FORMAT]` (the app's formatter is replaced by one that does).
 void add_stats_option(CLI::App& app, std::optional<StatsFormat>& stats);
 
 }  // namespace mrkit

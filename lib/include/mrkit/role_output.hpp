@@ -27,12 +27,17 @@ using RoleOutput = std::map<std::string, std::string>;
 // the mother in turn, or the mother herself when she is alone.
 [[nodiscard]] int child_rank(int child, int ranks);
 
+// A course program's story as one JSON object (one line): {"program": P, "ranks": N,
+// "lines": ["line 1", ...]}, the lines of the text output without their newlines.
+[[nodiscard]] std::string course_json(std::string_view program, int ranks, std::string_view story);
+
 // The whole main of a course program (processes, pipe_words, queue_squares, ...), run under
 // mrkit::run: a command line described by `description`, with the program's own options
-// (`add_options`, may be empty) then --version, --format text and -o; --help and --version
+// (`add_options`, may be empty) then --version, --format text|json and -o; --help and --version
 // printed by the mother, a bad command line an exit with ExitCode::usage. Then `body` runs on
-// every rank and the mother writes what it returned (the story) to standard output or to -o.
-// The text of other ranks is dropped: they return {}.
+// every rank and the mother writes what it returned (the story) to standard output or to -o,
+// as it is or, with --format json, as course_json. The text of other ranks is dropped: they
+// return {}.
 [[nodiscard]] int course_main(int argc, char** argv, std::string_view program,
                               const std::string& description,
                               const std::function<std::string(Runtime&)>& body,
