@@ -128,13 +128,16 @@ std::uint64_t get_u64(std::string_view in, std::size_t& at) {
 }
 
 // What makes two runs the same job: the options that change results or task numbers, and
-// every input file's path, size and modification time.
+// every input file's path, size and modification time (and content, when read at listing).
 std::string job_fingerprint(const WordCountOptions& o, std::uint64_t split,
                             const std::vector<InputFile>& files) {
   std::string inputs;
   std::uint64_t bytes = 0;
   for (const InputFile& f : files) {
     inputs += fmt::format("{}\t{}\t{}\n", f.path, f.size, f.mtime_ns);
+    // A file read whole when listed (/proc, /sys) may change without changing its size or
+    // time: its content is part of the job, so a resume never mixes two snapshots of it.
+    if (f.content) inputs += fmt::format("content {:016x}\n", WordCounts::hash(*f.content));
     bytes += f.size;
   }
   return fmt::format(

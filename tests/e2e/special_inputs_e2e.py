@@ -102,6 +102,21 @@ def main():
                 got = {w["word"].encode(): w["count"] for w in j.get("top", [])}
                 res.check(f"--top 0 /proc/version at {p} ranks, split {split}: the word table",
                           r.rc == 0 and got == dict(table), f"want {dict(table)}\n" + r.describe())
+            # --checkpoint: a snapshot is part of the job. /proc/version resumes to the same
+            # output; /proc/self/stat (the counting process's own, another pid every run) is
+            # another content of the same size and time, so the resume is refused, never mixed.
+            with tempfile.TemporaryDirectory() as ck:
+                args = ["--format", "json", "--checkpoint", os.path.join(ck, "v"), "/proc/version"]
+                first, again = run.mpi(args), run.mpi(args)
+                res.check(f"--checkpoint over /proc/version at {p} ranks: resumed, same output",
+                          first.rc == 0 and again.rc == 0 and first.out == again.out
+                          and "resumed" in again.stderr, first.describe() + again.describe())
+                args = ["--checkpoint", os.path.join(ck, "s"), "/proc/self/stat"]
+                first, again = run.mpi(args), run.mpi(args)
+                res.check(f"--checkpoint over /proc/self/stat at {p} ranks: a changed snapshot is "
+                          "refused (exit 3)", first.rc == 0
+                          and e2e.said_once(again, "wordcount", 3, mentions="different run"),
+                          first.describe() + again.describe())
 
     # A directory of /proc files (found by the walk, asked their size by any rank).
     rnd = "/proc/sys/kernel/random"
