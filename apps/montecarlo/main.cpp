@@ -193,8 +193,9 @@ void add_estimator(CLI::App& app, EstimatorCommand& cmd, const std::string& help
       ->type_name("S")
       ->check(mrkit::whole_number(0, seed_count - 1));
   sub->add_option("--time-limit", cmd.options.time_limit,
-                  "Start no task after SECONDS; the estimate then uses the samples done (not "
-                  "with --checkpoint: such a run cannot be repeated)")
+                  "Start no task after SECONDS, however many are left (a run ends a fraction "
+                  "of a second past it); the estimate then uses the samples of the tasks done "
+                  "and says how many (not with --checkpoint: such a run cannot be repeated)")
       ->type_name("SECONDS")
       ->check(mrkit::positive_seconds());
 }
@@ -238,7 +239,7 @@ int montecarlo(mrkit::Runtime& rt, int argc, char** argv) {
       "Monte Carlo on MPI: the course's per-seed example bit for bit with numpy, and "
       "estimates of pi with error bars. Results are the same at every rank count.\n"
       "Exit codes: 0 success, 1 run-time failure, 2 bad command line, 3 a checkpoint of "
-      "another run.",
+      "another run; 130 (SIGINT) or 143 (SIGTERM) when interrupted (under mpirun: 1).",
       program};
   app.require_subcommand(1);
   CommonOptions common;

@@ -104,7 +104,8 @@ int wordcount(mrkit::Runtime& rt, int argc, char** argv) {
       "Count words in files and directories with MPI: per file, in total, and the most "
       "frequent words.\nA word is a maximal run of bytes that are not ASCII white space "
       "(as Python's bytes.split()).\nExit codes: 0 success, 1 run-time failure, 2 bad "
-      "command line, 3 bad input.",
+      "command line, 3 bad input; 130 (SIGINT) or 143 (SIGTERM) when interrupted (under "
+      "mpirun: 1).",
       program};
   app.footer(
       "Environment: MRKIT_IO_URING=0 reads small files one by one instead of in io_uring "
@@ -182,6 +183,7 @@ int wordcount(mrkit::Runtime& rt, int argc, char** argv) {
   opt.split_bytes = split;
   opt.frequencies = app.count("--top") > 0;
   opt.top = top;
+  mrkit::set_interrupt_note(mrkit::checkpoint_interrupt_note(opt.checkpoint_dir));
 
   mrkit::ProgressMeter meter(
       program, "tasks", rt.is_mother() && (progress || mrkit::ProgressMeter::stderr_is_terminal()));

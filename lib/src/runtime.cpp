@@ -3,14 +3,19 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <mpi.h>
+#include <poll.h>
 #include <unistd.h>
 #include <boost/mpi/collectives.hpp>
 #include <boost/serialization/string.hpp>
 #include <boost/serialization/utility.hpp>
 
+#include <algorithm>
 #include <array>
+#include <atomic>
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <iostream>
@@ -21,7 +26,82 @@ namespace {
 
 std::string g_program = "mrkit";  // NOLINT: set once by run(), read when aborting
 
+// --- SIGINT and SIGTERM (see set_interrupt_note) ---
+// The line the mother writes, for SIGINT [0] and SIGTERM [1], made in advance: the handler may
+// only write(2) and _exit(2). Two copies: set_interrupt_note() fills the one not in use, then
+// switches, since the handler may run at any moment on any thread.
+struct InterruptLine {
+  std::array<char, 1024> text{};
+  std::size_t size = 0;
+};
+std::array<std::array<InterruptLine, 2>, 2> g_interrupt_lines;  // NOLINT
+std::atomic<int> g_interrupt_copy{0};                           // NOLINT
+volatile std::sig_atomic_t g_interrupt_linger_ms = 0;  // NOLINT: see install_interrupt_handlers
+volatile std::sig_atomic_t g_interrupt_speaks = 0;     // NOLINT: this rank is the mother
+std::string g_interrupt_note;                          // NOLINT
+
+void fill_interrupt_lines() {
+  const int copy = 1 - g_interrupt_copy.load();
+  for (int i = 0; i < 2; ++i) {
+    std::string line =
+        fmt::format("{}: interrupted ({})", g_program, i == 0 ? "SIGINT" : "SIGTERM");
+    if (!g_interrupt_note.empty()) line += "; " + g_interrupt_note;
+    InterruptLine& out =
+        g_interrupt_lines[static_cast<std::size_t>(copy)][static_cast<std::size_t>(i)];
+    line.resize(std::min(line.size(), out.text.size() - 1));
+    line += '\n';
+    std::memcpy(out.text.data(), line.data(), line.size());
+    out.size = line.size();
+  }
+  g_interrupt_copy.store(copy);
+}
+
+void on_interrupt(int sig) {
+  if (g_interrupt_speaks != 0) {
+    const InterruptLine& line =
+        g_interrupt_lines[static_cast<std::size_t>(g_interrupt_copy.load())][sig == SIGINT ? 0 : 1];
+    const ssize_t ignored = write(STDERR_FILENO, line.text.data(), line.size);
+    (void)ignored;
+  }
+  if (g_interrupt_linger_ms > 0) (void)poll(nullptr, 0, g_interrupt_linger_ms);
+  _exit(128 + sig);
+}
+
+// After MPI_Init, so that these handlers are the last word. A signal ignored from the start
+// (nohup, a background job of a non-interactive shell) stays ignored.
+void install_interrupt_handlers(bool mother) {
+  g_interrupt_speaks = mother ? 1 : 0;
+  // Under mpirun the mother's stderr is a pipe that mpirun, busy ending the job, may close as
+  // soon as she exits, dropping the line: she lingers a moment (well inside mpirun's grace
+  // before SIGKILL) so that it is read.
+  g_interrupt_linger_ms = std::getenv("OMPI_COMM_WORLD_SIZE") != nullptr ? 250 : 0;
+  fill_interrupt_lines();
+  for (const int sig : {SIGINT, SIGTERM}) {
+    struct sigaction old {};
+    if (sigaction(sig, nullptr, &old) == 0 && old.sa_handler == SIG_IGN) continue;
+    struct sigaction action {};
+    action.sa_handler = on_interrupt;
+    sigemptyset(&action.sa_mask);
+    sigaddset(&action.sa_mask, SIGINT);
+    sigaddset(&action.sa_mask, SIGTERM);
+    sigaction(sig, &action, nullptr);
+  }
+}
+
 }  // namespace
+
+void set_interrupt_note(std::string_view note) {
+  g_interrupt_note = std::string(note);
+  fill_interrupt_lines();
+}
+
+std::string checkpoint_interrupt_note(std::string_view dir) {
+  if (dir.empty()) return "nothing saved (use --checkpoint DIR to resume)";
+  return fmt::format(
+      "the tasks finished so far are saved in checkpoint {}: run the same command again to "
+      "resume",
+      dir);
+}
 
 Runtime::Runtime(int& argc, char**& argv)
     // abort_on_exception=false: run() decides how each kind of error ends the job.
@@ -94,6 +174,7 @@ int run(int& argc, char**& argv, std::string_view program,
     fmt::print(stderr, "{}: cannot start MPI: {}\n", program, e.what());
     return static_cast<int>(ExitCode::failure);
   }
+  install_interrupt_handlers(runtime->is_mother());
   try {
     const int code = body(*runtime);
     // Each rank for its own standard output (only the mother writes one, as a rule), with no

@@ -75,6 +75,19 @@ class Runtime {
 [[nodiscard]] int run(int& argc, char**& argv, std::string_view program,
                       const std::function<int(Runtime&)>& body);
 
+// SIGINT and SIGTERM. run() installs a handler (unless the signal was ignored when the program
+// started) that ends the rank at once: the mother writes one precomputed line,
+// "PROGRAM: interrupted (SIGTERM); NOTE", and every rank exits with 128 + the signal (130 for
+// SIGINT, 143 for SIGTERM) without running anything else (async-signal-safe: write(2) and
+// _exit(2) only). Whatever was saved stays: -o files are replaced atomically (an interrupted
+// run leaves the old one), checkpoint records are written whole. mpirun passes either signal
+// to the ranks as SIGTERM (then SIGKILL after a grace of about 2 s) and exits 1 itself; there
+// every rank lingers 250 ms before it exits, or mpirun may drop the mother's line.
+// `note` says what was saved (empty: nothing said); it may be set again at any time.
+void set_interrupt_note(std::string_view note);
+// The note for a program with --checkpoint DIR (`dir` empty: without one).
+[[nodiscard]] std::string checkpoint_interrupt_note(std::string_view dir);
+
 // Ends the whole job now from any rank: prints the message (naming rank and host) and aborts.
 [[noreturn]] void abort_job(std::string_view program, std::string_view message,
                             ExitCode code = ExitCode::failure);
