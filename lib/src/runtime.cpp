@@ -39,12 +39,18 @@ std::atomic<int> g_interrupt_copy{0};                           // NOLINT
 volatile std::sig_atomic_t g_interrupt_linger_ms = 0;  // NOLINT: see install_interrupt_handlers
 volatile std::sig_atomic_t g_interrupt_speaks = 0;     // NOLINT: this rank is the mother
 std::string g_interrupt_note;                          // NOLINT
+// Under mpirun with several ranks, SIGTERM comes from mpirun, interrupted or ending the job
+// because another rank failed: the rank cannot tell which, so the line says both.
+bool g_interrupt_by_mpirun = false;  // NOLINT
 
 void fill_interrupt_lines() {
   const int copy = 1 - g_interrupt_copy.load();
   for (int i = 0; i < 2; ++i) {
-    std::string line =
-        fmt::format("{}: interrupted ({})", g_program, i == 0 ? "SIGINT" : "SIGTERM");
+    std::string line = fmt::format("{}: interrupted ({})", g_program,
+                                   i == 0 ? "SIGINT"
+                                   : g_interrupt_by_mpirun
+                                       ? "SIGTERM from mpirun: a signal, or another rank failed"
+                                       : "SIGTERM");
     if (!g_interrupt_note.empty()) line += "; " + g_interrupt_note;
     InterruptLine& out =
         g_interrupt_lines[static_cast<std::size_t>(copy)][static_cast<std::size_t>(i)];
@@ -69,12 +75,14 @@ void on_interrupt(int sig) {
 
 // After MPI_Init, so that these handlers are the last word. A signal ignored from the start
 // (nohup, a background job of a non-interactive shell) stays ignored.
-void install_interrupt_handlers(bool mother) {
+void install_interrupt_handlers(bool mother, int ranks) {
   g_interrupt_speaks = mother ? 1 : 0;
   // Under mpirun the mother's stderr is a pipe that mpirun, busy ending the job, may close as
   // soon as she exits, dropping the line: she lingers a moment (well inside mpirun's grace
   // before SIGKILL) so that it is read.
-  g_interrupt_linger_ms = std::getenv("OMPI_COMM_WORLD_SIZE") != nullptr ? 250 : 0;
+  const bool under_mpirun = std::getenv("OMPI_COMM_WORLD_SIZE") != nullptr;
+  g_interrupt_linger_ms = under_mpirun ? 250 : 0;
+  g_interrupt_by_mpirun = under_mpirun && ranks > 1;
   fill_interrupt_lines();
   for (const int sig : {SIGINT, SIGTERM}) {
     struct sigaction old {};
@@ -174,7 +182,7 @@ int run(int& argc, char**& argv, std::string_view program,
     fmt::print(stderr, "{}: cannot start MPI: {}\n", program, e.what());
     return static_cast<int>(ExitCode::failure);
   }
-  install_interrupt_handlers(runtime->is_mother());
+  install_interrupt_handlers(runtime->is_mother(), runtime->size());
   try {
     const int code = body(*runtime);
     // Each rank for its own standard output (only the mother writes one, as a rule), with no

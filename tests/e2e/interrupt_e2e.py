@@ -8,7 +8,9 @@ Usage (as registered in CTest, once per rank count P = 1, 2):
         --mpiexec /usr/bin/mpiexec
 
 What is checked, with SIGTERM and SIGINT sent to mpiexec (which passes either on to the ranks
-as SIGTERM) and, at P = 1, to the program run alone (an MPI singleton):
+as SIGTERM; at P > 1 the line says `interrupted (SIGTERM from mpirun: a signal, or another rank
+failed)`, since mpiexec sends the same when a rank fails) and, at P = 1, to the program run
+alone (an MPI singleton):
   1. wordcount on 40 files (about 44 tasks of 16 KiB), one task made slow (MRKIT_TEST_SLOW_TASK, 60 s), with -o FILE: the
      launch ends within LIMIT seconds of the signal, exit 1 under mpiexec (Open MPI's own code
      for a job it ended) or 128 + the signal alone (130, 143), nothing on stdout, exactly one
@@ -69,15 +71,19 @@ def interrupted_launch(argv, sig, env=None, ready=None):
                     time.monotonic() - t0, timed_out), time.monotonic() - sent)
 
 
-def check_interrupted(res, name, run, after, program, sig, alone, mentions, out_file, before,
-                      out_dir):
+def check_interrupted(res, name, run, after, program, sig, alone, ranks, mentions, out_file,
+                      before, out_dir):
     """The common checks of an interrupted launch."""
     want_rc = 128 + sig if alone else 1
     res.check(f"{name}: ends within {LIMIT:g} s of the signal with exit {want_rc}",
               not run.timed_out and run.rc == want_rc and after <= LIMIT,
               f"{after:.1f} s after the signal\n{run.describe()}")
     res.check(f"{name}: nothing on stdout", run.out == b"", run.describe())
-    starts = f"{program}: interrupted ({'SIGTERM' if not alone else NAMES[sig]}); "
+    # mpiexec passes either signal on as SIGTERM; with several ranks the ranks cannot tell it
+    # from mpiexec ending the job because a rank failed, and say so.
+    how = (NAMES[sig] if alone else "SIGTERM" if ranks == 1
+           else "SIGTERM from mpirun: a signal, or another rank failed")
+    starts = f"{program}: interrupted ({how}); "
     res.check(f"{name}: one line `{starts}...` naming what was saved",
               e2e.said_once(run, program, run.rc, starts=starts, mentions=mentions),
               run.describe())
@@ -136,7 +142,7 @@ def main():
                 name = f"wordcount, {NAMES[sig]} to {how} at {args.ranks} ranks"
                 run, after = interrupted_launch(argv(wordcount, wc_args), sig, env=slow_env)
                 check_interrupted(res, name, run, after, "wordcount", sig, alone,
-                                  "nothing saved (use --checkpoint DIR to resume)", out_file,
+                                  args.ranks, "nothing saved (use --checkpoint DIR to resume)", out_file,
                                   before, out_dir)
 
                 # 2. wordcount with a checkpoint, then resumed.
@@ -146,7 +152,7 @@ def main():
                     argv(wordcount, wc_args + ["--checkpoint", ck]), sig, env=slow_env,
                     ready=lambda ck=ck: os.path.isdir(ck) and len(os.listdir(ck)) >= 4)
                 check_interrupted(res, name, run, after, "wordcount", sig, alone,
-                                  f"saved in checkpoint {ck}: run the same command again",
+                                  args.ranks, f"saved in checkpoint {ck}: run the same command again",
                                   out_file, before, out_dir)
                 again = e2e.launch(argv(wordcount, wc_args + ["--checkpoint", ck]),
                                    RUN_TIMEOUT)
@@ -172,7 +178,7 @@ def main():
                         argv(montecarlo, ["pi", "--samples", str(10**15), "-o", out_file]
                              + ck_args), sig)
                     check_interrupted(res, name, run, after, "montecarlo", sig, alone,
-                                      mentions, out_file, before, out_dir)
+                                      args.ranks, mentions, out_file, before, out_dir)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return res.finish()

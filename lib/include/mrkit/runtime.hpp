@@ -82,7 +82,10 @@ class Runtime {
 // _exit(2) only). Whatever was saved stays: -o files are replaced atomically (an interrupted
 // run leaves the old one), checkpoint records are written whole. mpirun passes either signal
 // to the ranks as SIGTERM (then SIGKILL after a grace of about 2 s) and exits 1 itself; there
-// every rank lingers 250 ms before it exits, or mpirun may drop the mother's line.
+// every rank lingers 250 ms before it exits, or mpirun may drop the mother's line. mpirun also
+// sends SIGTERM when it ends the job because a rank failed; the ranks cannot tell the two
+// apart, so with several ranks the line says "(SIGTERM from mpirun: a signal, or another rank
+// failed)".
 // `note` says what was saved (empty: nothing said); it may be set again at any time.
 void set_interrupt_note(std::string_view note);
 // The note for a program with --checkpoint DIR (`dir` empty: without one).
