@@ -128,6 +128,8 @@ void abort_job(std::string_view program, std::string_view message, ExitCode code
   int initialized = 0;
   MPI_Initialized(&initialized);
   if (initialized != 0) MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  // The job ends on this error: no "interrupted" line after it when mpirun's SIGTERM comes.
+  g_interrupt_speaks = 0;
   std::fflush(stdout);
   fmt::print(stderr, "{}: error on rank {} ({}): {}\n", program, rank, Runtime::host(), message);
   std::fflush(stderr);
