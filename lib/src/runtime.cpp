@@ -187,6 +187,9 @@ int run(int& argc, char**& argv, std::string_view program,
   install_interrupt_handlers(runtime->is_mother(), runtime->size());
   try {
     const int code = body(*runtime);
+    // The outcome is decided (and printed, on error): a SIGTERM from mpirun ending the job
+    // now, because another rank left first, interrupts nothing worth a line.
+    g_interrupt_speaks = 0;
     // Each rank for its own standard output (only the mother writes one, as a rule), with no
     // collective: a rank that failed to write says so and exits 1, the others are done.
     if (const std::string problem = standard_output_problem(); !problem.empty()) {
@@ -195,6 +198,7 @@ int run(int& argc, char**& argv, std::string_view program,
     }
     return code;
   } catch (const CollectiveError& e) {
+    g_interrupt_speaks = 0;  // as above: this error is the job's last word
     if (runtime->is_mother()) {
       std::fflush(stdout);
       fmt::print(stderr, "{}: {}\n", program, e.what());
