@@ -120,7 +120,7 @@ TEST(Bank, UnsafeCountsItsLostUpdatesHonestly) {
   // Ranks lose updates only when they run at the same time; on a loaded machine with more ranks
   // than cores a repeat may pass with no meeting at all (the course's own output starts with a
   // "Final balance = 100"). So the count must always match the balances, and some run of a few
-  // must show a loss.
+  // must show a loss (6 attempts once showed none at 3 ranks beside a loaded CI run).
   mrkit::BankOptions o;
   o.mode = mrkit::BankMode::unsafe;
   o.iterations = 10000;
@@ -128,7 +128,7 @@ TEST(Bank, UnsafeCountsItsLostUpdatesHonestly) {
   bool honest = true;
   bool lost_some = false;
   std::string detail;
-  for (int attempt = 0; attempt < 6 && !lost_some; ++attempt) {
+  for (int attempt = 0; attempt < 40 && !lost_some; ++attempt) {  // ms each: many are cheap
     const auto r = mrkit::run_bank(world(), o);
     if (world().rank() == 0) {
       std::uint64_t off = 0;
