@@ -78,7 +78,7 @@ def main():
     ap = e2e.mpi_arguments(__doc__.split("\n")[0], binary="--bindir")
     ap.add_argument("--shim", default=None, help="checkpoint_race_shim.so (LD_PRELOAD)")
     ap.add_argument("--pairs", type=int, default=0,
-                    help="claim pairs for wordcount (default 30; a third for each montecarlo "
+                    help="claim pairs for wordcount (default 16; a third for each montecarlo "
                          "subcommand)")
     opts = ap.parse_args()
     e2e.set_mpi_defaults()
@@ -121,7 +121,7 @@ def run_all(opts, res, work):
                 ["--format", "json", "integral", "--samples", "12000000"],
                 ["--format", "json", "integral", "--samples", "12000000", "--seed", "1"]),
     ]
-    pairs = opts.pairs or 30
+    pairs = opts.pairs or 16
     for n, p in enumerate(programs):
         check_program(res, work, p, f"p{n}")
         check_claims(res, work, p, f"p{n}", opts.shim, pairs if n == 0 else max(1, pairs // 3))
