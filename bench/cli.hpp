@@ -3,8 +3,8 @@
 // command line, 3 bad input, 1 anything else). They run without MPI.
 #pragma once
 
-#include <mrkit/command_line.hpp>
-#include <mrkit/runtime.hpp>
+#include <mrkit/cli/command_line.hpp>
+#include <mrkit/core/runtime.hpp>
 
 #include <CLI/CLI.hpp>
 

@@ -5,9 +5,9 @@
 // time on one big file. Usage: read_files PATH... [--repeat N]   (best of N, default 3)
 #include "cli.hpp"
 
-#include <mrkit/input_files.hpp>
-#include <mrkit/whole_files.hpp>
-#include <mrkit/word_counts.hpp>
+#include <mrkit/io/input_files.hpp>
+#include <mrkit/io/whole_files.hpp>
+#include <mrkit/text/word_counts.hpp>
 
 #include <chrono>
 #include <cstdio>

@@ -3,8 +3,8 @@
 // without case folding. Usage: scan_bench FILE [REPEAT] [count|table|table-i] (default: all three)
 #include "cli.hpp"
 
-#include <mrkit/word_counts.hpp>
-#include <mrkit/word_scan.hpp>
+#include <mrkit/text/word_counts.hpp>
+#include <mrkit/text/word_scan.hpp>
 
 #include <cerrno>
 #include <chrono>

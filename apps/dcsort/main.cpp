@@ -1,11 +1,11 @@
 // dcsort: the course's merge-sort figure made real. The mother holds the keys; they are halved
 // down the ranks, each rank sorts its share, sorted halves are merged on the way back; the
 // mother checks that the result is sorted and holds the same keys as the input.
-#include <mrkit/command_line.hpp>
-#include <mrkit/merge_sort.hpp>
-#include <mrkit/output_text.hpp>
-#include <mrkit/rank_stats.hpp>
-#include <mrkit/runtime.hpp>
+#include <mrkit/cli/command_line.hpp>
+#include <mrkit/core/runtime.hpp>
+#include <mrkit/io/output_text.hpp>
+#include <mrkit/patterns/merge_sort.hpp>
+#include <mrkit/tasks/rank_stats.hpp>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>

@@ -5,13 +5,13 @@
 //    Both with a standard error and a 95% confidence interval, the same at every rank count.
 // With --checkpoint DIR, every subcommand records its finished tasks in DIR: the same command
 // run again after a crash resumes there, at any rank count, with the same result.
-#include <mrkit/command_line.hpp>
-#include <mrkit/estimator.hpp>
-#include <mrkit/pi_kernels.hpp>
-#include <mrkit/progress_meter.hpp>
-#include <mrkit/rank_stats.hpp>
-#include <mrkit/runtime.hpp>
-#include <mrkit/seed_sweep.hpp>
+#include <mrkit/cli/command_line.hpp>
+#include <mrkit/core/runtime.hpp>
+#include <mrkit/random/estimator.hpp>
+#include <mrkit/tasks/progress_meter.hpp>
+#include <mrkit/tasks/rank_stats.hpp>
+#include "pi_kernels.hpp"
+#include "seed_sweep.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>

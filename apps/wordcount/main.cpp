@@ -1,12 +1,12 @@
 // wordcount: the course's word-sum example grown up. The mother lists the files and hands out
 // byte ranges; every rank counts the words that begin in its ranges; the mother sums them,
 // per file and in total, and optionally ranks the most frequent words.
-#include <mrkit/command_line.hpp>
-#include <mrkit/output_text.hpp>
-#include <mrkit/progress_meter.hpp>
-#include <mrkit/rank_stats.hpp>
-#include <mrkit/runtime.hpp>
-#include <mrkit/word_count.hpp>
+#include <mrkit/cli/command_line.hpp>
+#include <mrkit/core/runtime.hpp>
+#include <mrkit/io/output_text.hpp>
+#include <mrkit/tasks/progress_meter.hpp>
+#include <mrkit/tasks/rank_stats.hpp>
+#include "word_count.hpp"
 
 #include <fmt/format.h>
 #include <unistd.h>

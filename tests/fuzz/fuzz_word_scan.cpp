@@ -1,8 +1,8 @@
 // libFuzzer target: the split-and-merge word count equals a one-pass reference for any input,
 // any set of split points and any buffer size, with and without tabulating and case folding.
-#include <mrkit/tokenizer.hpp>
-#include <mrkit/word_counts.hpp>
-#include <mrkit/word_scan.hpp>
+#include <mrkit/text/tokenizer.hpp>
+#include <mrkit/text/word_counts.hpp>
+#include <mrkit/text/word_scan.hpp>
 
 #include <algorithm>
 #include <cstdint>

@@ -18,8 +18,8 @@ fi
 # The kernels need no MPI: compile their sources straight into the fuzzer.
 clang++ -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
   -I"$root/lib/include" -I"$work" \
-  "$here/fuzz_word_scan.cpp" "$root/lib/src/tokenizer.cpp" "$root/lib/src/word_scan.cpp" \
-  "$root/lib/src/word_counts.cpp" -o "$work/fuzz_word_scan"
+  "$here/fuzz_word_scan.cpp" "$root/lib/src/text/tokenizer.cpp" "$root/lib/src/text/word_scan.cpp" \
+  "$root/lib/src/text/word_counts.cpp" -o "$work/fuzz_word_scan"
 printf 'one two  three\n' >"$work/corpus/seed1"
 printf '\x07\x01\x03\x05\x09\x0bHello  World\r\nnul\x00x \xc2\xa0y' >"$work/corpus/seed2"
 "$work/fuzz_word_scan" -max_total_time="$seconds" -max_len=4096 -print_final_stats=1 \

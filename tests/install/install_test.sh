@@ -7,7 +7,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cmake --install "$build" --prefix "$work/prefix" >/dev/null
-test -f "$work/prefix/include/mrkit/word_count.hpp"
+test -f "$work/prefix/include/mrkit/mrkit.hpp"
+test -f "$work/prefix/include/mrkit/text/word_scan.hpp"
+test -f "$work/prefix/include/mrkit/core/detail/mpi_check.hpp"
 test -f "$work/prefix/lib/cmake/mrkit/mrkitConfig.cmake" || test -f "$work"/prefix/lib/*/cmake/mrkit/mrkitConfig.cmake
 
 cmake -S "$here/consumer" -B "$work/cmake-build" -DCMAKE_PREFIX_PATH="$work/prefix" >/dev/null

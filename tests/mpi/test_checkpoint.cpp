@@ -3,8 +3,8 @@
 // fails to decode is named; another job or a directory in use is refused on every rank.
 #include "mpi_test.hpp"
 
-#include <mrkit/checkpoint.hpp>
-#include <mrkit/runtime.hpp>
+#include <mrkit/core/runtime.hpp>
+#include <mrkit/tasks/checkpoint.hpp>
 
 #include <gtest/gtest.h>
 #include <boost/mpi/collectives.hpp>

@@ -1,8 +1,8 @@
 #include "mpi_test.hpp"
 
-#include <mrkit/chunked_messages.hpp>
-#include <mrkit/divide_and_conquer.hpp>
-#include <mrkit/merge_sort.hpp>
+#include <mrkit/comm/chunked_messages.hpp>
+#include <mrkit/patterns/divide_and_conquer.hpp>
+#include <mrkit/patterns/merge_sort.hpp>
 
 #include <gtest/gtest.h>
 #include <boost/mpi/collectives.hpp>

@@ -1,8 +1,8 @@
 #include "mpi_test.hpp"
 
-#include <mrkit/channel.hpp>
-#include <mrkit/key_value_table.hpp>
-#include <mrkit/shared_queue.hpp>
+#include <mrkit/patterns/channel.hpp>
+#include <mrkit/patterns/key_value_table.hpp>
+#include <mrkit/patterns/shared_queue.hpp>
 
 #include <gtest/gtest.h>
 #include <boost/mpi/collectives.hpp>

@@ -1,9 +1,9 @@
 #include "mpi_test.hpp"
 
-#include <mrkit/estimator.hpp>
-#include <mrkit/pi_kernels.hpp>
-#include <mrkit/runtime.hpp>
-#include <mrkit/seed_sweep.hpp>
+#include <mrkit/core/runtime.hpp>
+#include <mrkit/random/estimator.hpp>
+#include "montecarlo/pi_kernels.hpp"
+#include "montecarlo/seed_sweep.hpp"
 
 #include <gtest/gtest.h>
 #include <boost/mpi/collectives.hpp>

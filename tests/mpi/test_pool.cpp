@@ -1,6 +1,6 @@
 #include "mpi_test.hpp"
 
-#include <mrkit/pool.hpp>
+#include <mrkit/patterns/pool.hpp>
 
 #include <gtest/gtest.h>
 #include <boost/serialization/utility.hpp>

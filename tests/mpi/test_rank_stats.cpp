@@ -1,6 +1,6 @@
 #include "mpi_test.hpp"
 
-#include <mrkit/rank_stats.hpp>
+#include <mrkit/tasks/rank_stats.hpp>
 
 #include <gtest/gtest.h>
 

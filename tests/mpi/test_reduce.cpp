@@ -1,7 +1,8 @@
 #include "mpi_test.hpp"
 
-#include <mrkit/chunked_messages.hpp>
-#include <mrkit/reduce.hpp>
+#include <mrkit/comm/chunked_messages.hpp>
+#include <mrkit/comm/reduce.hpp>
+#include <mrkit/text/word_reduce.hpp>
 
 #include <gtest/gtest.h>
 

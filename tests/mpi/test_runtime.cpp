@@ -1,6 +1,6 @@
 #include "mpi_test.hpp"
 
-#include <mrkit/runtime.hpp>
+#include <mrkit/core/runtime.hpp>
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
 #include "mpi_test.hpp"
 
-#include <mrkit/scheduler.hpp>
+#include <mrkit/tasks/scheduler.hpp>
 
 #include <gtest/gtest.h>
 #include <boost/mpi/collectives.hpp>

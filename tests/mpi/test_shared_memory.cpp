@@ -1,7 +1,7 @@
 #include "mpi_test.hpp"
 
-#include <mrkit/bank_race.hpp>
-#include <mrkit/shared_memory.hpp>
+#include <mrkit/patterns/shared_memory.hpp>
+#include "course/bank_race.hpp"
 
 #include <gtest/gtest.h>
 #include <boost/mpi/collectives.hpp>

@@ -1,9 +1,9 @@
 #include "mpi_test.hpp"
 
-#include <mrkit/input_files.hpp>
-#include <mrkit/runtime.hpp>
-#include <mrkit/tokenizer.hpp>
-#include <mrkit/word_count.hpp>
+#include <mrkit/core/runtime.hpp>
+#include <mrkit/io/input_files.hpp>
+#include <mrkit/text/tokenizer.hpp>
+#include "wordcount/word_count.hpp"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>

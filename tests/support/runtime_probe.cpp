@@ -1,8 +1,8 @@
 // A test program for mrkit::run: fails in a chosen way on a chosen rank while the other ranks
 // wait in a collective, to show the job ends promptly with one message naming the rank.
 //   runtime_probe [ok|throw|usage|abort] [RANK]
-#include <mrkit/command_line.hpp>
-#include <mrkit/runtime.hpp>
+#include <mrkit/cli/command_line.hpp>
+#include <mrkit/core/runtime.hpp>
 
 #include <boost/mpi/collectives.hpp>
 

@@ -1,4 +1,4 @@
-#include <mrkit/atomic_file.hpp>
+#include <mrkit/io/atomic_file.hpp>
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>

@@ -1,4 +1,4 @@
-#include <mrkit/bank_race.hpp>
+#include "course/bank_race.hpp"
 
 #include <gtest/gtest.h>
 

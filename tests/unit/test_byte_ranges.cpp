@@ -1,4 +1,4 @@
-#include <mrkit/byte_ranges.hpp>
+#include <mrkit/io/byte_ranges.hpp>
 
 #include <gtest/gtest.h>
 

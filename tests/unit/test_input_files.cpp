@@ -1,5 +1,5 @@
-#include <mrkit/input_files.hpp>
-#include <mrkit/runtime.hpp>
+#include <mrkit/core/runtime.hpp>
+#include <mrkit/io/input_files.hpp>
 
 #include <fcntl.h>
 #include <gtest/gtest.h>

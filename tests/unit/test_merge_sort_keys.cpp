@@ -1,6 +1,6 @@
-#include <mrkit/divide_and_conquer.hpp>
-#include <mrkit/merge_sort.hpp>
-#include <mrkit/runtime.hpp>
+#include <mrkit/core/runtime.hpp>
+#include <mrkit/patterns/divide_and_conquer.hpp>
+#include <mrkit/patterns/merge_sort.hpp>
 
 #include <gtest/gtest.h>
 #include <unistd.h>

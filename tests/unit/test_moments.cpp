@@ -1,4 +1,4 @@
-#include <mrkit/estimator.hpp>
+#include <mrkit/random/estimator.hpp>
 
 #include <gtest/gtest.h>
 

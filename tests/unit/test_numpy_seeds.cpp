@@ -1,5 +1,5 @@
-#include <mrkit/numpy_seeds.hpp>
-#include <mrkit/simd_level.hpp>
+#include <mrkit/core/simd_level.hpp>
+#include <mrkit/random/numpy_seeds.hpp>
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include <mrkit/output_text.hpp>
+#include <mrkit/io/output_text.hpp>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>

@@ -1,4 +1,4 @@
-#include <mrkit/partition.hpp>
+#include <mrkit/core/partition.hpp>
 
 #include <gtest/gtest.h>
 

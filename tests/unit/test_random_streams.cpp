@@ -1,6 +1,6 @@
-#include <mrkit/pi_kernels.hpp>
-#include <mrkit/random_streams.hpp>
-#include <mrkit/simd_level.hpp>
+#include <mrkit/core/simd_level.hpp>
+#include <mrkit/random/random_streams.hpp>
+#include "montecarlo/pi_kernels.hpp"
 
 #include <Random123/philox.h>
 #include <gtest/gtest.h>

@@ -1,4 +1,5 @@
-#include <mrkit/rank_stats.hpp>
+#include <mrkit/cli/command_line.hpp>
+#include <mrkit/tasks/rank_stats.hpp>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>

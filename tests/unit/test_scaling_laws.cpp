@@ -1,4 +1,4 @@
-#include <mrkit/scaling_laws.hpp>
+#include "scaling_laws.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>

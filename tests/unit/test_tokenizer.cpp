@@ -1,4 +1,4 @@
-#include <mrkit/tokenizer.hpp>
+#include <mrkit/text/tokenizer.hpp>
 
 #include <gtest/gtest.h>
 

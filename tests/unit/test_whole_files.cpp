@@ -1,4 +1,4 @@
-#include <mrkit/whole_files.hpp>
+#include <mrkit/io/whole_files.hpp>
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>

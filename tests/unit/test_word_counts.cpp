@@ -1,4 +1,4 @@
-#include <mrkit/word_counts.hpp>
+#include <mrkit/text/word_counts.hpp>
 
 #include <gtest/gtest.h>
 

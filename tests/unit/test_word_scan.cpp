@@ -1,6 +1,6 @@
-#include <mrkit/tokenizer.hpp>
-#include <mrkit/word_counts.hpp>
-#include <mrkit/word_scan.hpp>
+#include <mrkit/text/tokenizer.hpp>
+#include <mrkit/text/word_counts.hpp>
+#include <mrkit/text/word_scan.hpp>
 
 #include <gtest/gtest.h>
 

@@ -1,8 +1,5 @@
 // Sums 1..1000 over the ranks with mrkit's static scheduler and reduction.
-#include <mrkit/reduce.hpp>
-#include <mrkit/runtime.hpp>
-#include <mrkit/scheduler.hpp>
-#include <mrkit/version.hpp>
+#include <mrkit/mrkit.hpp>  // every layer: runtime, scheduler, reduce, version
 
 #include <cstdio>
 

@@ -1,0 +1,10 @@
+// mrkit/io: atomic files, the collective input listing, whole-file batches (io_uring), byte ranges,
+// output escaping. Every public header of the layer; see docs/architecture.md for what each layer
+// may use.
+#pragma once
+
+#include "mrkit/io/atomic_file.hpp"
+#include "mrkit/io/byte_ranges.hpp"
+#include "mrkit/io/input_files.hpp"
+#include "mrkit/io/output_text.hpp"
+#include "mrkit/io/whole_files.hpp"

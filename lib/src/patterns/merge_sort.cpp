@@ -1,0 +1,301 @@
+#include "mrkit/patterns/merge_sort.hpp"
+
+#include "mrkit/core/detail/mpi_check.hpp"
+
+#include "mrkit/core/runtime.hpp"
+#include "mrkit/io/input_files.hpp"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <mpi.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <bit>
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+namespace mrkit {
+namespace {
+
+constexpr std::uint64_t golden_gamma = 0x9e3779b97f4a7c15ULL;
+
+constexpr std::uint64_t mix64(std::uint64_t z) noexcept {
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+// A second, unrelated mix for the summary (Murmur3's finaliser), so the two hash sums are
+// independent.
+constexpr std::uint64_t fmix64(std::uint64_t k) noexcept {
+  k ^= k >> 33;
+  k *= 0xff51afd7ed558ccdULL;
+  k ^= k >> 33;
+  k *= 0xc4ceb9fe1a85ec53ULL;
+  return k ^ (k >> 33);
+}
+
+void to_little_endian(std::vector<Key>& keys) {
+  if constexpr (std::endian::native == std::endian::big) {
+    for (Key& k : keys) {
+      auto u = std::bit_cast<std::uint64_t>(k);
+      u = __builtin_bswap64(u);
+      k = std::bit_cast<Key>(u);
+    }
+  }
+}
+
+constexpr int query_tag = 7411;  // the left asks the right for one key
+constexpr int answer_tag = 7412;
+constexpr int split_tag = 7413;  // the left tells the right where the split is
+constexpr int part_tag = 7414;   // parts of the merge change hands
+
+using detail::check;
+
+std::string_view bytes_of(std::span<const Key> keys) {
+  return {reinterpret_cast<const char*>(keys.data()), keys.size() * sizeof(Key)};
+}
+
+// The merge of two sorted halves held by two ranks, each rank merging half of the output (the
+// "merge path" split): rank 0 of `group` holds A and ends with the whole; rank `right` holds B.
+// 1. The left finds i (and j = k - i) such that A[0, i) and B[0, j) are the k = (|A| + |B|) / 2
+//    smallest keys, by a binary search that asks the right for one key of B per step.
+// 2. The left sends A[i, |A|) to the right, the right sends B[0, j) to the left.
+// 3. Both merge at the same time; the right's upper half lands straight in the left's result.
+std::optional<std::vector<Key>> merge_together(const boost::mpi::communicator& group, int right,
+                                               std::vector<Key>&& mine) {
+  const bool is_left = group.rank() == 0;
+  const int peer = is_left ? right : 0;
+  std::uint64_t my_size = mine.size();
+  std::uint64_t peer_size = 0;
+  check(MPI_Sendrecv(&my_size, 1, MPI_UINT64_T, peer, split_tag, &peer_size, 1, MPI_UINT64_T, peer,
+                     split_tag, group, MPI_STATUS_IGNORE),
+        "MPI_Sendrecv");
+  const std::uint64_t n = is_left ? my_size : peer_size;  // |A|
+  const std::uint64_t m = is_left ? peer_size : my_size;  // |B|
+  const std::uint64_t k = (n + m) / 2;
+  if (is_left) {
+    const std::vector<Key>& a = mine;
+    std::uint64_t lo = k > m ? k - m : 0;
+    std::uint64_t hi = std::min(k, n);
+    while (lo < hi) {  // the smallest i with A[i] >= B[k - i - 1]
+      const std::uint64_t i = lo + (hi - lo) / 2;
+      const std::uint64_t j = k - i;  // 1 <= j <= m here
+      Key b_before = 0;
+      check(MPI_Send(&j, 1, MPI_UINT64_T, right, query_tag, group), "MPI_Send");
+      check(MPI_Recv(&b_before, 1, MPI_INT64_T, right, answer_tag, group, MPI_STATUS_IGNORE),
+            "MPI_Recv");
+      if (a[static_cast<std::size_t>(i)] < b_before) {
+        lo = i + 1;
+      } else {
+        hi = i;
+      }
+    }
+    const auto i = static_cast<std::size_t>(lo);
+    check(MPI_Send(&lo, 1, MPI_UINT64_T, right, split_tag, group), "MPI_Send");
+    send_bytes(group, right, part_tag, bytes_of(std::span<const Key>(a).subspan(i)));
+    const auto b_head = recv_value<std::vector<Key>>(group, right, part_tag);
+    const auto total = static_cast<std::size_t>(n + m);
+    std::vector<Key> all;
+    if (mine.capacity() >= total) {
+      // The mother's array held all keys once: merge into it (its pages are already mapped).
+      // A[i, |A|) has gone to the right; A[0, i) moves aside, the lower half is written over it.
+      const std::vector<Key> a_head(mine.begin(), mine.begin() + static_cast<std::ptrdiff_t>(i));
+      all = std::move(mine);
+      all.resize(total);
+      std::merge(a_head.begin(), a_head.end(), b_head.begin(), b_head.end(), all.begin());
+    } else {
+      all.resize(total);
+      std::merge(a.begin(), a.begin() + static_cast<std::ptrdiff_t>(i), b_head.begin(),
+                 b_head.end(), all.begin());
+      std::vector<Key>().swap(mine);
+    }
+    detail::recv_bytes_into(group, right, part_tag, [&](std::size_t bytes) {
+      if (bytes != (total - static_cast<std::size_t>(k)) * sizeof(Key)) {
+        throw std::runtime_error("merge_sort: the upper half has the wrong size");
+      }
+      return reinterpret_cast<char*>(all.data() + k);
+    });
+    return all;
+  }
+  const std::vector<Key>& b = mine;
+  std::uint64_t i = 0;
+  for (;;) {  // answer the left's questions until it knows the split
+    MPI_Status status;
+    check(MPI_Probe(0, MPI_ANY_TAG, group, &status), "MPI_Probe");
+    std::uint64_t value = 0;
+    check(MPI_Recv(&value, 1, MPI_UINT64_T, 0, status.MPI_TAG, group, MPI_STATUS_IGNORE),
+          "MPI_Recv");
+    if (status.MPI_TAG == split_tag) {
+      i = value;
+      break;
+    }
+    const Key b_before = b.at(static_cast<std::size_t>(value - 1));
+    check(MPI_Send(&b_before, 1, MPI_INT64_T, 0, answer_tag, group), "MPI_Send");
+  }
+  const auto j = static_cast<std::size_t>(k - i);
+  const auto a_tail = recv_value<std::vector<Key>>(group, 0, part_tag);
+  send_bytes(group, 0, part_tag, bytes_of(std::span<const Key>(b).first(j)));
+  std::vector<Key> upper(a_tail.size() + b.size() - j);
+  std::merge(a_tail.begin(), a_tail.end(), b.begin() + static_cast<std::ptrdiff_t>(j), b.end(),
+             upper.begin());
+  send_bytes(group, 0, part_tag, bytes_of(upper));
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::vector<Key> generate_keys(std::uint64_t count, std::uint64_t seed) {
+  std::vector<Key> keys(static_cast<std::size_t>(count));
+  std::uint64_t state = seed;
+  for (Key& k : keys) {
+    state += golden_gamma;
+    k = std::bit_cast<Key>(mix64(state));
+  }
+  return keys;
+}
+
+std::string KeySummary::text() const {
+  return fmt::format("count {}, sum {:#018x}, checksum {:#018x}-{:#018x}", count, sum, mix_sum,
+                     mix_xor);
+}
+
+KeySummary summarize_keys(std::span<const Key> keys) {
+  KeySummary s;
+  s.count = keys.size();
+  for (const Key k : keys) {
+    const auto u = std::bit_cast<std::uint64_t>(k);
+    s.sum += u;
+    const std::uint64_t h = fmix64(u + golden_gamma);
+    s.mix_sum += h;
+    s.mix_xor ^= mix64(h);
+  }
+  return s;
+}
+
+std::optional<std::size_t> first_unsorted(std::span<const Key> keys) {
+  const auto it = std::is_sorted_until(keys.begin(), keys.end());
+  if (it == keys.end()) return std::nullopt;
+  return static_cast<std::size_t>(it - keys.begin());
+}
+
+std::string describe_keys(std::span<const Key> keys, std::size_t shown) {
+  std::string out = "[";
+  if (keys.size() <= shown) {
+    for (std::size_t i = 0; i < keys.size(); ++i) out += fmt::format("{}{}", i ? " " : "", keys[i]);
+    return out + "]";
+  }
+  const std::size_t tail = shown / 4;
+  for (std::size_t i = 0; i < shown - tail; ++i) out += fmt::format("{} ", keys[i]);
+  out += "...";
+  for (std::size_t i = keys.size() - tail; i < keys.size(); ++i) out += fmt::format(" {}", keys[i]);
+  return out + fmt::format("] ({} keys)", keys.size());
+}
+
+std::vector<Key> merge_sort(const boost::mpi::communicator& comm, std::vector<Key> keys,
+                            const MergeSortOptions& options, DivideTree* tree) {
+  using Keys = std::vector<Key>;
+  DivideAndConquer<Keys, Keys> how;
+  auto cut_at = [](const Keys& all, double left_share) {
+    const auto n = static_cast<double>(all.size());
+    return std::min(all.size(), static_cast<std::size_t>(std::llround(n * left_share)));
+  };
+  how.divide = [cut_at](Keys&& all, double left_share) {
+    const std::size_t cut = cut_at(all, left_share);
+    Keys right(all.begin() + static_cast<std::ptrdiff_t>(cut), all.end());
+    all.resize(cut);
+    return std::pair<Keys, Keys>(std::move(all), std::move(right));
+  };
+  // Across ranks the right part leaves straight from the array; the left part stays in it.
+  how.divide_and_send = [cut_at](Keys&& all, double left_share,
+                                 const std::function<void(std::string_view)>& send_right) {
+    const std::size_t cut = cut_at(all, left_share);
+    send_right(bytes_of(std::span<const Key>(all).subspan(cut)));
+    all.resize(cut);
+    return std::move(all);
+  };
+  how.solve = [](Keys&& part) {
+    std::sort(part.begin(), part.end());
+    return std::move(part);
+  };
+  how.combine = [](Keys&& left, Keys&& right) {
+    Keys merged(left.size() + right.size());
+    std::merge(left.begin(), left.end(), right.begin(), right.end(), merged.begin());
+    return merged;
+  };
+  if (options.merge_together) how.combine_together = merge_together;
+  const std::uint64_t leaf = options.leaf_keys;
+  how.is_small = [leaf](const Keys& part, int ranks) {
+    if (part.size() < 2) return true;  // nothing to divide
+    if (ranks > 1) return false;
+    return leaf == 0 || part.size() <= leaf;
+  };
+  if (options.describe) {
+    how.describe_problem = [](const Keys& k) { return describe_keys(k, 8); };
+    how.describe_solution = [](const Keys& k) { return describe_keys(k, 8); };
+  }
+  std::optional<Keys> sorted = divide_and_conquer(comm, std::move(keys), how, tree);
+  return sorted ? std::move(*sorted) : Keys{};
+}
+
+std::vector<Key> read_key_file(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw InputError("cannot open '" + path + "': " + std::strerror(errno));
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    throw InputError("'" + path + "' is not a regular file");
+  }
+  // A file whose listed size is not its content (/proc, /sys, listed with size 0) is read to
+  // its end, at most max_unsized_file_bytes (input_files.hpp).
+  std::optional<std::string> content;
+  if (!listed_size_is_content(fd)) {
+    try {
+      content = read_to_end(fd, path);
+    } catch (...) {
+      ::close(fd);
+      throw;
+    }
+  }
+  const auto bytes = content ? content->size() : static_cast<std::uint64_t>(st.st_size);
+  if (bytes % sizeof(Key) != 0) {
+    ::close(fd);
+    throw InputError(
+        fmt::format("'{}' holds {} bytes, not a whole number of 8-byte keys", path, bytes));
+  }
+  std::vector<Key> keys(static_cast<std::size_t>(bytes / sizeof(Key)));
+  auto* data = reinterpret_cast<char*>(keys.data());
+  std::size_t done = 0;
+  if (content) {
+    if (bytes > 0) std::memcpy(data, content->data(), static_cast<std::size_t>(bytes));
+    done = static_cast<std::size_t>(bytes);
+  }
+  while (done < bytes) {
+    const ssize_t n = ::read(fd, data + done, static_cast<std::size_t>(bytes) - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      const int err = n < 0 ? errno : EIO;
+      ::close(fd);
+      throw InputError(
+          "cannot read '" + path +
+          "': " + (n == 0 ? std::string("the file shrank while reading") : std::strerror(err)));
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  ::close(fd);
+  to_little_endian(keys);  // the same swap turns file order into host order
+  return keys;
+}
+
+std::string_view key_file_bytes(std::vector<Key>& keys) {
+  to_little_endian(keys);
+  return {reinterpret_cast<const char*>(keys.data()), keys.size() * sizeof(Key)};
+}
+
+}  // namespace mrkit
