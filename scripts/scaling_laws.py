@@ -1,5 +1,5 @@
 """Amdahl's and Gustafson's laws, the Karp-Flatt serial fraction and least-squares fits of the
-parallel fraction: the same arithmetic as lib/include/mrkit/scaling_laws.hpp, for
+parallel fraction: the same arithmetic as bench/scaling_laws.hpp, for
 scripts/scaling. Both are tested against tests/data/scaling_laws_cases.json.
 
 The course's worked examples: p = 19/20 = 0.95 gives a limit of 1/(1-p) = 20x, and 7 of 10

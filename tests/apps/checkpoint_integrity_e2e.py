@@ -31,6 +31,7 @@ import random
 import concurrent.futures as futures
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../support"))
 import e2e_support as e2e  # noqa: E402
 
 VOLATILE = ("seconds", "ranks")

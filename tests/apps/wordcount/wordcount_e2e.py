@@ -3,7 +3,7 @@
 
 Usage (as registered in CTest, once per rank count P = 1, 2, 3, 4):
 
-    /usr/bin/python3 tests/e2e/wordcount_e2e.py --bin build/bin/wordcount \
+    /usr/bin/python3 tests/apps/wordcount/wordcount_e2e.py --bin build/bin/wordcount \
         --ranks P --mpiexec /usr/bin/mpiexec
 
 Python 3 standard library only.  Everything is generated in a temporary directory from a
@@ -47,6 +47,7 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../support"))
 import e2e_support as e2e
 from e2e_support import short
 
@@ -721,7 +722,7 @@ def test_mpi_errors(res, runner, tmp):
 def find_binary(path):
     if os.path.isabs(path):
         return path
-    for base in (os.getcwd(), os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))):
+    for base in (os.getcwd(), os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))):
         cand = os.path.join(base, path)
         if os.path.exists(cand):
             return os.path.abspath(cand)

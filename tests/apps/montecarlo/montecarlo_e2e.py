@@ -3,7 +3,7 @@
 
 Usage (as registered in CTest, once per rank count P = 1, 2, 3, 4):
 
-    /usr/bin/python3 tests/e2e/montecarlo_e2e.py --bin build/bin/montecarlo \
+    /usr/bin/python3 tests/apps/montecarlo/montecarlo_e2e.py --bin build/bin/montecarlo \
         --ranks P --mpiexec /usr/bin/mpiexec
 
 Needs numpy (Debian's python3-numpy, in /usr/bin/python3); without it the test fails.
@@ -32,6 +32,8 @@ import math
 import sys
 import time
 
+import os  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../support"))
 import e2e_support as e2e
 
 e2e.set_mpi_defaults()

@@ -4,7 +4,7 @@ item 10).
 
 Usage (as registered in CTest, once per rank count P = 1, 2):
 
-    /usr/bin/python3 tests/e2e/interrupt_e2e.py --bindir build/bin --ranks P \
+    /usr/bin/python3 tests/apps/interrupt_e2e.py --bindir build/bin --ranks P \
         --mpiexec /usr/bin/mpiexec
 
 What is checked, with SIGTERM and SIGINT sent to mpiexec (which passes either on to the ranks
@@ -35,6 +35,7 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../support"))
 import e2e_support as e2e
 
 e2e.set_mpi_defaults()

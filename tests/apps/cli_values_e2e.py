@@ -15,6 +15,7 @@ import os
 import re
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../support"))
 import e2e_support as e2e
 
 HERE = os.path.dirname(os.path.abspath(__file__))

@@ -3,7 +3,7 @@
 
 Usage (registered in CTest once per rank count P = 1, 2, 3, 4):
 
-    /usr/bin/python3 tests/e2e/course_programs_e2e.py --bindir build/bin --ranks P \
+    /usr/bin/python3 tests/apps/course/course_programs_e2e.py --bindir build/bin --ranks P \
         --mpiexec mpiexec
 
 Programs: processes, pipe_words, wait_pipes, queue_squares, shared_value, manager_dict,
@@ -16,6 +16,7 @@ import os
 import re
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../support"))
 import e2e_support as e2e
 
 e2e.set_mpi_defaults()

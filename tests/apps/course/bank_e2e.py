@@ -3,7 +3,7 @@
 
 Usage (registered in CTest once per rank count P = 1, 2, 3, 4):
 
-    /usr/bin/python3 tests/e2e/bank_e2e.py --bin build/bin/bank --ranks P --mpiexec mpiexec
+    /usr/bin/python3 tests/apps/course/bank_e2e.py --bin build/bin/bank --ranks P --mpiexec mpiexec
 
 What is checked, for the given rank count:
   1. --format json is exactly {"mode", "expected", "final_balances", "lost_updates",
@@ -25,6 +25,7 @@ import re
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../support"))
 import e2e_support as e2e
 
 e2e.set_mpi_defaults()

@@ -3,7 +3,7 @@
 
 Usage (as registered in CTest, once per rank count P = 1, 2):
 
-    /usr/bin/python3 tests/e2e/output_names_e2e.py --bindir build/bin --ranks P \
+    /usr/bin/python3 tests/apps/wordcount/output_names_e2e.py --bindir build/bin --ranks P \
         --mpiexec /usr/bin/mpiexec
 
 Python 3 standard library only. References, independent of the C++ code:
@@ -32,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../support"))
 import e2e_support as e2e
 from e2e_support import short
 

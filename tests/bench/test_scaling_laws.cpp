@@ -9,7 +9,7 @@
 #include <stdexcept>
 #include <vector>
 
-// The cases shared with scripts/scaling_laws.py (tests/unit/test_scaling_laws.py).
+// The cases shared with scripts/scaling_laws.py (tests/bench/test_scaling_laws.py).
 #ifndef MRKIT_SCALING_CASES
 #error "MRKIT_SCALING_CASES must name tests/data/scaling_laws_cases.json"
 #endif

@@ -3,7 +3,7 @@
 
 Usage (registered in CTest at P = 1 and 2 ranks):
 
-    /usr/bin/python3 tests/e2e/output_errors_e2e.py --bindir build/bin --ranks P --mpiexec mpiexec
+    /usr/bin/python3 tests/apps/output_errors_e2e.py --bindir build/bin --ranks P --mpiexec mpiexec
 
 Every program of apps/ must report a failed write of its result and exit 1 with one line
 `PROGRAM: ...` naming the reason, never exit 0 with a cut or missing result:
@@ -30,6 +30,7 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../support"))
 import e2e_support as e2e
 
 e2e.set_mpi_defaults()

@@ -17,6 +17,7 @@ import sys
 import tempfile
 import unittest
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../support"))
 import e2e_support as e2e
 
 HERE = os.path.dirname(os.path.abspath(__file__))

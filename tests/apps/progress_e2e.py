@@ -3,9 +3,9 @@
 
 Usage (registered in CTest once per rank count P = 1, 2):
 
-    /usr/bin/python3 tests/e2e/progress_e2e.py --bindir build/bin --ranks P --mpiexec mpiexec
+    /usr/bin/python3 tests/apps/progress_e2e.py --bindir build/bin --ranks P --mpiexec mpiexec
 
-The progress meter (lib/src/progress_meter.cpp) writes on the mother's standard error. On a
+The progress meter (lib/src/tasks/progress_meter.cpp) writes on the mother's standard error. On a
 terminal (the default there) an update every 250 ms, "\\r" LINE "\\033[K", rewrites one line, and
 "\\r\\033[K" clears it at the end; elsewhere --progress prints LINE "\\n" every 5 s. LINE is
 "PROGRAM: " the percent done (%5.1f) "% of N tasks, S.S s elapsed, ~S.S s left".
@@ -37,6 +37,7 @@ import re
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../support"))
 import e2e_support as e2e
 
 e2e.set_mpi_defaults()

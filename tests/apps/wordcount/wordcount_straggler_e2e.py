@@ -3,7 +3,7 @@
 
 Usage (as registered in CTest, once per rank count P = 2, 3, 4):
 
-    /usr/bin/python3 tests/e2e/wordcount_straggler_e2e.py --bin build/bin/wordcount \
+    /usr/bin/python3 tests/apps/wordcount/wordcount_straggler_e2e.py --bin build/bin/wordcount \
         --ranks P --mpiexec /usr/bin/mpiexec
 
 The straggler comes from wordcount's test hook MRKIT_TEST_SLOW_TASK=TASK:SECONDS (every copy
@@ -23,6 +23,7 @@ import re
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../support"))
 import e2e_support as e2e
 
 e2e.set_mpi_defaults()

@@ -204,7 +204,7 @@ TEST_F(InputFilesTest, ReadToEndAndListedSizeIsContent) {
 
 TEST_F(InputFilesTest, AFileTheBitsForbidIsAnInputErrorEvenInADirectory) {
   if (::geteuid() == 0)
-    GTEST_SKIP() << "root reads any file (tests/e2e/special_inputs_e2e.py "
+    GTEST_SKIP() << "root reads any file (tests/apps/wordcount/special_inputs_e2e.py "
                     "covers this case as the user nobody)";
   write("d/a", "readable");
   const auto bad = write("d/b", "secret");

@@ -3,7 +3,7 @@
 
 Usage (registered in CTest once per rank count P = 1, 2, 3, 4):
 
-    /usr/bin/python3 tests/e2e/dcsort_e2e.py --bin build/bin/dcsort --ranks P --mpiexec mpiexec
+    /usr/bin/python3 tests/apps/dcsort/dcsort_e2e.py --bin build/bin/dcsort --ranks P --mpiexec mpiexec
 
 Python standard library only (struct/array for the raw files).  Inputs are generated in a
 temporary directory from fixed seeds.
@@ -35,6 +35,7 @@ import struct
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../support"))
 import e2e_support as e2e
 
 e2e.set_mpi_defaults()

@@ -266,7 +266,7 @@ def said_once(run, program, code, starts=None, mentions=None, alone=False, first
 
 
 # --------------------------------------------------------------------------------------
-# --stats (lib/include/mrkit/rank_stats.hpp)
+# --stats (lib/include/mrkit/tasks/rank_stats.hpp)
 # --------------------------------------------------------------------------------------
 
 STATS_SECONDS = ("compute_seconds", "wait_seconds", "io_seconds", "other_seconds",

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""scripts/scaling_laws.py against the cases that tests/unit/test_scaling_laws.cpp checks the
+"""scripts/scaling_laws.py against the cases that tests/bench/test_scaling_laws.cpp checks the
 C++ helpers with (tests/data/scaling_laws_cases.json), so that scripts/scaling and libmrkit
 agree, plus the course's worked examples spelled out."""
 

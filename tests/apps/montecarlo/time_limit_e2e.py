@@ -3,7 +3,7 @@
 
 Usage (as registered in CTest, once per rank count P = 1, 2):
 
-    /usr/bin/python3 tests/e2e/time_limit_e2e.py --bin build/bin/montecarlo \
+    /usr/bin/python3 tests/apps/montecarlo/time_limit_e2e.py --bin build/bin/montecarlo \
         --ranks P --mpiexec /usr/bin/mpiexec
 
 What is checked, for `pi` and `integral` at P ranks:
@@ -24,6 +24,8 @@ import math
 import re
 import sys
 
+import os  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../support"))
 import e2e_support as e2e
 
 e2e.set_mpi_defaults()
