@@ -1,6 +1,7 @@
 #include "bank_race.hpp"
 
 #include <mrkit/comm/reduce.hpp>
+#include <mrkit/core/clock.hpp>
 #include <mrkit/patterns/shared_memory.hpp>
 
 #include <boost/mpi/collectives.hpp>
@@ -13,8 +14,6 @@
 
 namespace mrkit {
 namespace {
-
-using Clock = std::chrono::steady_clock;
 
 template <class Enum>
 struct EnumName {
@@ -119,7 +118,7 @@ BankResult run_bank(const boost::mpi::communicator& comm, const BankOptions& opt
       if (role != BankRole::deposit) change(-1);
       if (role != BankRole::withdraw) change(+1);
     }
-    my_seconds += std::chrono::duration<double>(Clock::now() - start).count();
+    my_seconds += seconds_since(start);
     balance.synchronize();  // the course's join()
     if (comm.rank() == mother_rank) {
       const std::int64_t final_balance = balance.atomic_load();

@@ -2,6 +2,7 @@
 // down the ranks, each rank sorts its share, sorted halves are merged on the way back; the
 // mother checks that the result is sorted and holds the same keys as the input.
 #include <mrkit/cli/command_line.hpp>
+#include <mrkit/core/clock.hpp>
 #include <mrkit/core/runtime.hpp>
 #include <mrkit/io/output_text.hpp>
 #include <mrkit/patterns/merge_sort.hpp>
@@ -19,11 +20,8 @@
 namespace {
 
 constexpr const char* program = "dcsort";
-using Clock = std::chrono::steady_clock;
-
-double seconds_since(Clock::time_point t) {
-  return std::chrono::duration<double>(Clock::now() - t).count();
-}
+using mrkit::Clock;
+using mrkit::seconds_since;
 
 struct Report {
   std::uint64_t keys = 0;

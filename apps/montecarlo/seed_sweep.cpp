@@ -1,6 +1,8 @@
 #include "seed_sweep.hpp"
+#include "seed_sweep_record.hpp"
 
 #include <mrkit/comm/reduce.hpp>
+#include <mrkit/core/clock.hpp>
 #include <mrkit/core/runtime.hpp>
 #include <mrkit/random/numpy_seeds.hpp>
 #include <mrkit/tasks/checkpoint.hpp>
@@ -19,12 +21,6 @@
 
 namespace mrkit {
 namespace {
-
-using Clock = std::chrono::steady_clock;
-
-double seconds_since(Clock::time_point t) {
-  return std::chrono::duration<double>(Clock::now() - t).count();
-}
 
 void put_u64(std::string& out, std::uint64_t v) {
   char bytes[sizeof v];
@@ -70,6 +66,21 @@ void merge_task_record(std::string_view in, std::uint64_t task, std::uint64_t se
 }
 
 }  // namespace
+
+void append_seed_count(std::string& record, std::uint64_t value, std::uint64_t count) {
+  put_u64(record, value);
+  put_u64(record, count);
+}
+
+std::vector<std::pair<std::uint64_t, std::uint64_t>> decode_seed_record(std::string_view in) {
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> pairs;
+  while (!in.empty()) {
+    const std::uint64_t value = take_u64(in);
+    const std::uint64_t count = take_u64(in);
+    pairs.emplace_back(value, count);
+  }
+  return pairs;
+}
 
 SeedSweep sweep_numpy_seeds(const boost::mpi::communicator& comm, const SeedSweepOptions& options) {
   const NumpyRandint randint(options.low, options.high);

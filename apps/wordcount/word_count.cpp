@@ -2,6 +2,7 @@
 
 #include <mrkit/comm/chunked_messages.hpp>
 #include <mrkit/comm/reduce.hpp>
+#include <mrkit/core/clock.hpp>
 #include <mrkit/core/runtime.hpp>
 #include <mrkit/io/byte_ranges.hpp>
 #include <mrkit/io/detail/directory_fds.hpp>
@@ -36,14 +37,8 @@
 namespace mrkit {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
 // Files of at least this size are checked for a rewrite in place (modification time) when read.
 constexpr std::uint64_t mtime_check_bytes = std::uint64_t{1} << 20;
-
-double seconds_since(Clock::time_point t) {
-  return std::chrono::duration<double>(Clock::now() - t).count();
-}
 
 // Keeps the last file opened by this rank (consecutive pieces are usually of the same file) and
 // the directory of the last one: files of one directory are opened relative to it, so that many

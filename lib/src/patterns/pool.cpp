@@ -1,5 +1,6 @@
 #include "mrkit/patterns/pool.hpp"
 
+#include "mrkit/core/clock.hpp"
 #include "mrkit/core/runtime.hpp"
 
 #include <fmt/format.h>
@@ -18,8 +19,6 @@ namespace {
 constexpr int task_tag = 7501;
 constexpr int result_tag = 7502;
 constexpr int local_worker = 0;  // the mother's own thread, when she is alone
-
-using Clock = std::chrono::steady_clock;
 
 std::map<std::string, TaskBody>& registry() {
   static std::map<std::string, TaskBody> tasks;

@@ -3,6 +3,7 @@
 #include "mrkit/core/detail/mpi_check.hpp"
 
 #include "mrkit/comm/chunked_messages.hpp"
+#include "mrkit/core/clock.hpp"
 #include "mrkit/core/runtime.hpp"
 #include "mrkit/tasks/checkpoint.hpp"
 #include "mrkit/version.hpp"
@@ -23,18 +24,12 @@
 namespace mrkit {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
 // Under a time limit, the most samples a kernel call draws between two looks at the clock (the
 // default task size never exceeds it): tens of milliseconds.
 constexpr std::uint64_t max_slice = std::uint64_t{1} << 24;
 
 // Thrown to drop a task whose next slice would start past the time limit.
 struct Abandoned {};
-
-double seconds_since(Clock::time_point t) {
-  return std::chrono::duration<double>(Clock::now() - t).count();
-}
 
 // At least 2^14 samples per task (scheduling costs nothing next to them), 4096 tasks when that
 // gives at most 2^24 samples per task (tens of milliseconds: progress and --time-limit act

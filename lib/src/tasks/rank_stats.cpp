@@ -88,7 +88,7 @@ RankTimes RankTimer::snapshot(int rank) const {
   t.compute_seconds = compute_;
   t.wait_seconds = wait_;
   t.io_seconds = io_;
-  t.elapsed_seconds = std::chrono::duration<double>(Clock::now() - start_).count();
+  t.elapsed_seconds = seconds_since(start_);
   t.data_bytes = data_bytes_;
   t.peak_memory_bytes = peak_memory_bytes();
   return t;

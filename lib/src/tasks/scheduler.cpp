@@ -2,6 +2,7 @@
 
 #include "mrkit/core/detail/mpi_check.hpp"
 
+#include "mrkit/core/clock.hpp"
 #include "mrkit/core/partition.hpp"
 #include "mrkit/core/runtime.hpp"
 
@@ -27,14 +28,9 @@
 namespace mrkit {
 namespace {
 
-using Clock = std::chrono::steady_clock;
 constexpr std::uint64_t no_more_tasks = std::numeric_limits<std::uint64_t>::max();
 constexpr int request_tag = 1;
 constexpr int task_tag = 2;
-
-double seconds_since(Clock::time_point t) {
-  return std::chrono::duration<double>(Clock::now() - t).count();
-}
 
 using detail::check;
 

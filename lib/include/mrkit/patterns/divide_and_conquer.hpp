@@ -5,6 +5,7 @@
 #pragma once
 
 #include "mrkit/comm/message_codec.hpp"
+#include "mrkit/core/clock.hpp"
 
 #include <boost/mpi/collectives.hpp>
 #include <boost/mpi/communicator.hpp>
@@ -88,12 +89,6 @@ struct DivideAndConquer {
 
 namespace detail {
 
-using DivideClock = std::chrono::steady_clock;
-
-inline double seconds_since(DivideClock::time_point t) {
-  return std::chrono::duration<double>(DivideClock::now() - t).count();
-}
-
 inline constexpr int divide_problem_tag = 7401;
 inline constexpr int divide_solution_tag = 7402;
 
@@ -146,7 +141,7 @@ class Divider {
 
     if (how_.combine_together) {
       if (me != 0 && me != left) return std::nullopt;
-      const auto start = DivideClock::now();
+      const auto start = Clock::now();
       std::optional<Solution> together = how_.combine_together(group, left, std::move(*solved));
       if (me != 0) return std::nullopt;
       if (!together) throw std::logic_error("combine_together gave rank 0 no solution");
@@ -181,14 +176,14 @@ class Divider {
   std::optional<Solution> leaf(int rank, int first, int ranks, Problem problem,
                                const std::string& path) {
     const std::size_t node = record(path, rank, first, ranks, false, problem);
-    const auto start = DivideClock::now();
+    const auto start = Clock::now();
     Solution solution = how_.solve(std::move(problem));
     note_solution(node, solution, seconds_since(start));
     return solution;
   }
 
   std::optional<Solution> finish(std::size_t node, Solution&& left, Solution&& right) {
-    const auto start = DivideClock::now();
+    const auto start = Clock::now();
     Solution solution = how_.combine(std::move(left), std::move(right));
     note_solution(node, solution, seconds_since(start));
     return solution;

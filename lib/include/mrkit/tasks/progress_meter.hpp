@@ -2,6 +2,8 @@
 // one line a few times a second; elsewhere (a log file) it prints a line every few seconds.
 #pragma once
 
+#include "mrkit/core/clock.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -26,7 +28,6 @@ class ProgressMeter {
   [[nodiscard]] static bool stderr_is_terminal();
 
  private:
-  using Clock = std::chrono::steady_clock;
   std::string program_;
   std::string unit_;
   bool enabled_;

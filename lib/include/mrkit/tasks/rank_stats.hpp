@@ -8,6 +8,7 @@
 //   if (stats) mrkit::print_rank_stats(comm, timer, "montecarlo", *stats);  // collective
 #pragma once
 
+#include "mrkit/core/clock.hpp"
 #include "mrkit/core/runtime.hpp"
 #include "mrkit/tasks/scheduler.hpp"
 
@@ -54,7 +55,7 @@ struct RankTimes {
 // Stopwatches for one rank: one per bucket and one for the whole run. Not thread-safe.
 class RankTimer {
  public:
-  using Clock = std::chrono::steady_clock;
+  using Clock = mrkit::Clock;
 
   // Adds the time until its destruction to one bucket.
   class Scope {
@@ -62,7 +63,7 @@ class RankTimer {
     Scope(RankTimer& timer, TimeBucket bucket) : timer_(&timer), bucket_(bucket) {}
     Scope(const Scope&) = delete;
     Scope& operator=(const Scope&) = delete;
-    ~Scope() { timer_->add(bucket_, std::chrono::duration<double>(Clock::now() - start_).count()); }
+    ~Scope() { timer_->add(bucket_, seconds_since(start_)); }
 
    private:
     RankTimer* timer_;
