@@ -1,5 +1,4 @@
 #include "seed_sweep.hpp"
-#include "seed_sweep_record.hpp"
 
 #include <mrkit/comm/reduce.hpp>
 #include <mrkit/core/clock.hpp>
@@ -66,21 +65,6 @@ void merge_task_record(std::string_view in, std::uint64_t task, std::uint64_t se
 }
 
 }  // namespace
-
-void append_seed_count(std::string& record, std::uint64_t value, std::uint64_t count) {
-  put_u64(record, value);
-  put_u64(record, count);
-}
-
-std::vector<std::pair<std::uint64_t, std::uint64_t>> decode_seed_record(std::string_view in) {
-  std::vector<std::pair<std::uint64_t, std::uint64_t>> pairs;
-  while (!in.empty()) {
-    const std::uint64_t value = take_u64(in);
-    const std::uint64_t count = take_u64(in);
-    pairs.emplace_back(value, count);
-  }
-  return pairs;
-}
 
 SeedSweep sweep_numpy_seeds(const boost::mpi::communicator& comm, const SeedSweepOptions& options) {
   const NumpyRandint randint(options.low, options.high);
