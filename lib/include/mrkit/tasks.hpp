@@ -4,6 +4,7 @@
 #pragma once
 
 #include "mrkit/tasks/checkpoint.hpp"
+#include "mrkit/tasks/checkpointed_tasks.hpp"
 #include "mrkit/tasks/progress_meter.hpp"
 #include "mrkit/tasks/rank_stats.hpp"
 #include "mrkit/tasks/scheduler.hpp"
