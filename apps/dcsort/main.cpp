@@ -1,6 +1,8 @@
 // dcsort: the course's merge-sort figure made real. The mother holds the keys; they are halved
 // down the ranks, each rank sorts its share, sorted halves are merged on the way back; the
 // mother checks that the result is sorted and holds the same keys as the input.
+#include "key_files.hpp"
+
 #include <mrkit/cli/command_line.hpp>
 #include <mrkit/core/clock.hpp>
 #include <mrkit/core/runtime.hpp>
