@@ -4,8 +4,9 @@
 // Plus the order every output uses and top-K selection.
 #pragma once
 
+#include "mrkit/text/detail/word_slots.hpp"
+
 #include <cstdint>
-#include <cstring>
 #include <span>
 #include <string>
 #include <string_view>
@@ -33,7 +34,7 @@ class WordCounts;
 class WordCounts {
  public:
   // Words of at most this many bytes are stored inline and take the fast path.
-  static constexpr std::size_t inline_bytes = 16;
+  static constexpr std::size_t inline_bytes = detail::inline_word_bytes;
   // add_padded() may read this many bytes from a word's first byte, whatever its length.
   static constexpr std::size_t read_padding = inline_bytes;
 
@@ -88,59 +89,10 @@ class WordCounts {
   void merge_encoded(std::string_view bytes);
 
  private:
-  // A word of at most 16 bytes as two little-endian halves, zero past its end, and its length.
-  struct ShortKey {
-    std::uint64_t lo = 0;
-    std::uint64_t hi = 0;
-    std::uint64_t length = 0;
-
-    static ShortKey of(const char* p, std::size_t n) noexcept {
-      char bytes[inline_bytes] = {};
-      if (n != 0) std::memcpy(bytes, p, n);
-      return from_bytes(bytes, n);
-    }
-    static ShortKey of_padded(const char* p, std::size_t n) noexcept {
-      std::uint64_t lo = 0;
-      std::uint64_t hi = 0;
-      std::memcpy(&lo, p, 8);
-      std::memcpy(&hi, p + 8, 8);
-      return {lo & low_bytes(n), hi & low_bytes(n < 8 ? 0 : n - 8), n};
-    }
-    // A mask of the k (at most 8) low bytes.
-    static constexpr std::uint64_t low_bytes(std::size_t k) noexcept {
-      return k >= 8 ? ~std::uint64_t{0} : (std::uint64_t{1} << (8 * k)) - 1;
-    }
-    static ShortKey from_bytes(const char* bytes, std::size_t n) noexcept {
-      ShortKey k;
-      std::memcpy(&k.lo, bytes, 8);
-      std::memcpy(&k.hi, bytes + 8, 8);
-      k.length = n;
-      return k;
-    }
-    // wyhash's mixing of the two halves and the length.
-    [[nodiscard]] std::uint64_t hash() const noexcept {
-      constexpr std::uint64_t k0 = 0xa0761d6478bd642fULL;
-      constexpr std::uint64_t k1 = 0xe7037ed1a0b428dbULL;
-      constexpr std::uint64_t k2 = 0x8ebc6af09c88c6e3ULL;
-      return mix(mix(lo ^ k1, hi ^ k2 ^ length) ^ k0, length ^ k1);
-    }
-  };
-  // 64x64 -> 128-bit multiply, folded: the mixing step of wyhash.
-  static std::uint64_t mix(std::uint64_t a, std::uint64_t b) noexcept {
-    __extension__ using uint128 = unsigned __int128;  // GCC and Clang on 64-bit targets
-    const uint128 r = static_cast<uint128>(a) * b;
-    return static_cast<std::uint64_t>(r) ^ static_cast<std::uint64_t>(r >> 64);
-  }
-
-  // 32 bytes. Short word: lo/hi are its key; tag = length + 1 | arena offset << 5.
-  // Long word: lo = arena offset, hi = length; tag = long_tag | hash << 5. Empty: count == 0.
-  struct Slot {
-    std::uint64_t lo = 0;
-    std::uint64_t hi = 0;
-    std::uint64_t count = 0;
-    std::uint64_t tag = 0;
-  };
-  static constexpr std::uint64_t long_tag = 31;
+  // The slot layout (text/detail/word_slots.hpp).
+  using ShortKey = detail::ShortKey;
+  using Slot = detail::WordSlot;
+  static constexpr std::uint64_t long_tag = detail::long_word_tag;
 
   void add_short(const ShortKey& key, std::string_view word, std::uint64_t count) {
     if (count == 0) return;
