@@ -1,5 +1,5 @@
 // mrkit/core: the runtime (start-up, errors agreed across ranks, exit codes), partitions of [0, n),
-// the SIMD level, the clock. Every public header of the layer; see
+// the SIMD level, the clock, the message tags. Every public header of the layer; see
 // docs/architecture.md for what each layer may use.
 #pragma once
 
@@ -7,3 +7,4 @@
 #include "mrkit/core/partition.hpp"
 #include "mrkit/core/runtime.hpp"
 #include "mrkit/core/simd_level.hpp"
+#include "mrkit/core/tags.hpp"

@@ -1,6 +1,7 @@
 #include "mrkit/comm/chunked_messages.hpp"
 
 #include "mrkit/core/detail/mpi_check.hpp"
+#include "mrkit/core/tags.hpp"
 
 #include <mpi.h>
 
@@ -14,7 +15,6 @@ namespace {
 
 constexpr std::size_t one_gib = std::size_t{1} << 30;
 std::atomic<std::size_t> g_max_bytes{one_gib};
-constexpr int piece_tag = 7301;
 
 using detail::check;
 
@@ -96,13 +96,13 @@ std::vector<std::string> exchange_bytes(const boost::mpi::communicator& comm,
   for (std::size_t r = 0; r < p; ++r) {
     if (r == me) continue;
     incoming[r].assign(static_cast<std::size_t>(recv_sizes[r]), '\0');
-    post_pieces(false, incoming[r].data(), incoming[r].size(), static_cast<int>(r), piece_tag, comm,
-                requests);
+    post_pieces(false, incoming[r].data(), incoming[r].size(), static_cast<int>(r),
+                tags::exchange_pieces, comm, requests);
   }
   for (std::size_t r = 0; r < p; ++r) {
     if (r == me) continue;
     post_pieces(true, const_cast<char*>(outgoing[r].data()), outgoing[r].size(),
-                static_cast<int>(r), piece_tag, comm, requests);
+                static_cast<int>(r), tags::exchange_pieces, comm, requests);
   }
   incoming[me] = outgoing[me];
   wait_all(requests);
@@ -126,12 +126,12 @@ std::vector<std::string> gather_bytes(const boost::mpi::communicator& comm, std:
         continue;
       }
       all[r].assign(static_cast<std::size_t>(sizes[r]), '\0');
-      post_pieces(false, all[r].data(), all[r].size(), static_cast<int>(r), piece_tag + 1, comm,
-                  requests);
+      post_pieces(false, all[r].data(), all[r].size(), static_cast<int>(r), tags::gather_pieces,
+                  comm, requests);
     }
   } else {
-    post_pieces(true, const_cast<char*>(bytes.data()), bytes.size(), root, piece_tag + 1, comm,
-                requests);
+    post_pieces(true, const_cast<char*>(bytes.data()), bytes.size(), root, tags::gather_pieces,
+                comm, requests);
   }
   wait_all(requests);
   return all;

@@ -1,6 +1,7 @@
 #include "mrkit/patterns/channel.hpp"
 
 #include "mrkit/core/detail/mpi_check.hpp"
+#include "mrkit/core/tags.hpp"
 
 #include <mpi.h>
 
@@ -11,9 +12,6 @@
 
 namespace mrkit {
 namespace {
-
-constexpr int data_tag = 7601;
-constexpr int end_tag = 7602;
 
 using detail::check;
 
@@ -44,7 +42,7 @@ void PipeBytes::send(std::string_view bytes) {
     loopback_.emplace_back(bytes);
     return;
   }
-  send_bytes(comm_, peer_, data_tag, bytes);
+  send_bytes(comm_, peer_, tags::channel_data, bytes);
 }
 
 void PipeBytes::close() {
@@ -52,7 +50,7 @@ void PipeBytes::close() {
   if (closed_) return;
   closed_ = true;
   if (peer_ == comm_.rank()) return;
-  check(MPI_Send(nullptr, 0, MPI_BYTE, peer_, end_tag, comm_), "MPI_Send");
+  check(MPI_Send(nullptr, 0, MPI_BYTE, peer_, tags::channel_end, comm_), "MPI_Send");
 }
 
 std::optional<std::string> PipeBytes::recv() {
@@ -72,12 +70,13 @@ std::optional<std::string> PipeBytes::recv() {
   // Values and the end mark from one sender arrive in the order sent (MPI never lets a message
   // overtake another between the same two ranks on one communicator).
   check(MPI_Probe(peer_, MPI_ANY_TAG, comm_, &status), "MPI_Probe");
-  if (status.MPI_TAG == end_tag) {
-    check(MPI_Recv(nullptr, 0, MPI_BYTE, peer_, end_tag, comm_, MPI_STATUS_IGNORE), "MPI_Recv");
+  if (status.MPI_TAG == tags::channel_end) {
+    check(MPI_Recv(nullptr, 0, MPI_BYTE, peer_, tags::channel_end, comm_, MPI_STATUS_IGNORE),
+          "MPI_Recv");
     ended_ = true;
     return std::nullopt;
   }
-  return recv_bytes(comm_, peer_, data_tag);
+  return recv_bytes(comm_, peer_, tags::channel_data);
 }
 
 bool PipeBytes::ready() {

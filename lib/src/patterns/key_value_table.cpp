@@ -3,6 +3,7 @@
 #include "mrkit/core/detail/mpi_check.hpp"
 
 #include "mrkit/comm/chunked_messages.hpp"
+#include "mrkit/core/tags.hpp"
 
 #include <mpi.h>
 
@@ -13,9 +14,6 @@
 
 namespace mrkit {
 namespace {
-
-constexpr int request_tag = 7801;
-constexpr int reply_tag = 7802;
 
 using detail::check;
 
@@ -115,10 +113,10 @@ bool TableBytes::serve_waiting() {
   for (;;) {
     int flag = 0;
     MPI_Status status;
-    check(MPI_Iprobe(MPI_ANY_SOURCE, request_tag, comm_, &flag, &status), "MPI_Iprobe");
+    check(MPI_Iprobe(MPI_ANY_SOURCE, tags::table_request, comm_, &flag, &status), "MPI_Iprobe");
     if (flag == 0) return any;
-    const std::string request = recv_bytes(comm_, status.MPI_SOURCE, request_tag);
-    send_bytes(comm_, status.MPI_SOURCE, reply_tag, answer(request));
+    const std::string request = recv_bytes(comm_, status.MPI_SOURCE, tags::table_request);
+    send_bytes(comm_, status.MPI_SOURCE, tags::table_reply, answer(request));
     any = true;
   }
 }
@@ -128,12 +126,12 @@ std::string TableBytes::ask(int owner, const std::string& request) {
     (void)serve_all_tables();  // a good moment to answer the others too
     return answer(request);
   }
-  send_bytes(comm_, owner, request_tag, request);
+  send_bytes(comm_, owner, tags::table_request, request);
   auto pause = std::chrono::microseconds(2);
   for (;;) {
     int flag = 0;
-    check(MPI_Iprobe(owner, reply_tag, comm_, &flag, MPI_STATUS_IGNORE), "MPI_Iprobe");
-    if (flag != 0) return recv_bytes(comm_, owner, reply_tag);
+    check(MPI_Iprobe(owner, tags::table_reply, comm_, &flag, MPI_STATUS_IGNORE), "MPI_Iprobe");
+    if (flag != 0) return recv_bytes(comm_, owner, tags::table_reply);
     // The owner may be waiting on us: answer while we wait.
     if (serve_all_tables()) {
       pause = std::chrono::microseconds(2);

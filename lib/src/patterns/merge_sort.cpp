@@ -1,6 +1,7 @@
 #include "mrkit/patterns/merge_sort.hpp"
 
 #include "mrkit/core/detail/mpi_check.hpp"
+#include "mrkit/core/tags.hpp"
 
 #include <fmt/format.h>
 #include <mpi.h>
@@ -13,11 +14,6 @@
 
 namespace mrkit {
 namespace {
-
-constexpr int query_tag = 7411;  // the left asks the right for one key
-constexpr int answer_tag = 7412;
-constexpr int split_tag = 7413;  // the left tells the right where the split is
-constexpr int part_tag = 7414;   // parts of the merge change hands
 
 using detail::check;
 
@@ -37,8 +33,8 @@ std::optional<std::vector<Key>> merge_together(const boost::mpi::communicator& g
   const int peer = is_left ? right : 0;
   std::uint64_t my_size = mine.size();
   std::uint64_t peer_size = 0;
-  check(MPI_Sendrecv(&my_size, 1, MPI_UINT64_T, peer, split_tag, &peer_size, 1, MPI_UINT64_T, peer,
-                     split_tag, group, MPI_STATUS_IGNORE),
+  check(MPI_Sendrecv(&my_size, 1, MPI_UINT64_T, peer, tags::merge_split, &peer_size, 1,
+                     MPI_UINT64_T, peer, tags::merge_split, group, MPI_STATUS_IGNORE),
         "MPI_Sendrecv");
   const std::uint64_t n = is_left ? my_size : peer_size;  // |A|
   const std::uint64_t m = is_left ? peer_size : my_size;  // |B|
@@ -51,9 +47,10 @@ std::optional<std::vector<Key>> merge_together(const boost::mpi::communicator& g
       const std::uint64_t i = lo + (hi - lo) / 2;
       const std::uint64_t j = k - i;  // 1 <= j <= m here
       Key b_before = 0;
-      check(MPI_Send(&j, 1, MPI_UINT64_T, right, query_tag, group), "MPI_Send");
-      check(MPI_Recv(&b_before, 1, MPI_INT64_T, right, answer_tag, group, MPI_STATUS_IGNORE),
-            "MPI_Recv");
+      check(MPI_Send(&j, 1, MPI_UINT64_T, right, tags::merge_query, group), "MPI_Send");
+      check(
+          MPI_Recv(&b_before, 1, MPI_INT64_T, right, tags::merge_answer, group, MPI_STATUS_IGNORE),
+          "MPI_Recv");
       if (a[static_cast<std::size_t>(i)] < b_before) {
         lo = i + 1;
       } else {
@@ -61,9 +58,9 @@ std::optional<std::vector<Key>> merge_together(const boost::mpi::communicator& g
       }
     }
     const auto i = static_cast<std::size_t>(lo);
-    check(MPI_Send(&lo, 1, MPI_UINT64_T, right, split_tag, group), "MPI_Send");
-    send_bytes(group, right, part_tag, bytes_of(std::span<const Key>(a).subspan(i)));
-    const auto b_head = recv_value<std::vector<Key>>(group, right, part_tag);
+    check(MPI_Send(&lo, 1, MPI_UINT64_T, right, tags::merge_split, group), "MPI_Send");
+    send_bytes(group, right, tags::merge_part, bytes_of(std::span<const Key>(a).subspan(i)));
+    const auto b_head = recv_value<std::vector<Key>>(group, right, tags::merge_part);
     const auto total = static_cast<std::size_t>(n + m);
     std::vector<Key> all;
     if (mine.capacity() >= total) {
@@ -79,7 +76,7 @@ std::optional<std::vector<Key>> merge_together(const boost::mpi::communicator& g
                  b_head.end(), all.begin());
       std::vector<Key>().swap(mine);
     }
-    detail::recv_bytes_into(group, right, part_tag, [&](std::size_t bytes) {
+    detail::recv_bytes_into(group, right, tags::merge_part, [&](std::size_t bytes) {
       if (bytes != (total - static_cast<std::size_t>(k)) * sizeof(Key)) {
         throw std::runtime_error("merge_sort: the upper half has the wrong size");
       }
@@ -95,20 +92,20 @@ std::optional<std::vector<Key>> merge_together(const boost::mpi::communicator& g
     std::uint64_t value = 0;
     check(MPI_Recv(&value, 1, MPI_UINT64_T, 0, status.MPI_TAG, group, MPI_STATUS_IGNORE),
           "MPI_Recv");
-    if (status.MPI_TAG == split_tag) {
+    if (status.MPI_TAG == tags::merge_split) {
       i = value;
       break;
     }
     const Key b_before = b.at(static_cast<std::size_t>(value - 1));
-    check(MPI_Send(&b_before, 1, MPI_INT64_T, 0, answer_tag, group), "MPI_Send");
+    check(MPI_Send(&b_before, 1, MPI_INT64_T, 0, tags::merge_answer, group), "MPI_Send");
   }
   const auto j = static_cast<std::size_t>(k - i);
-  const auto a_tail = recv_value<std::vector<Key>>(group, 0, part_tag);
-  send_bytes(group, 0, part_tag, bytes_of(std::span<const Key>(b).first(j)));
+  const auto a_tail = recv_value<std::vector<Key>>(group, 0, tags::merge_part);
+  send_bytes(group, 0, tags::merge_part, bytes_of(std::span<const Key>(b).first(j)));
   std::vector<Key> upper(a_tail.size() + b.size() - j);
   std::merge(a_tail.begin(), a_tail.end(), b.begin() + static_cast<std::ptrdiff_t>(j), b.end(),
              upper.begin());
-  send_bytes(group, 0, part_tag, bytes_of(upper));
+  send_bytes(group, 0, tags::merge_part, bytes_of(upper));
   return std::nullopt;
 }
 

@@ -2,6 +2,7 @@
 
 #include "mrkit/core/clock.hpp"
 #include "mrkit/core/runtime.hpp"
+#include "mrkit/core/tags.hpp"
 
 #include <fmt/format.h>
 #include <mpi.h>
@@ -16,8 +17,6 @@
 namespace mrkit {
 namespace {
 
-constexpr int task_tag = 7501;
-constexpr int result_tag = 7502;
 constexpr int local_worker = 0;  // the mother's own thread, when she is alone
 
 std::map<std::string, TaskBody>& registry() {
@@ -241,7 +240,7 @@ class PoolEngine {
     }
     std::string stop;
     append_piece(stop, "stop");
-    for (int r = 1; r < comm_.size(); ++r) send_bytes(comm_, r, task_tag, stop);
+    for (int r = 1; r < comm_.size(); ++r) send_bytes(comm_, r, tags::pool_task, stop);
   }
 
  private:
@@ -259,7 +258,7 @@ class PoolEngine {
       if (local_) {
         local_->send(std::move(chunk.message));
       } else {
-        send_bytes(comm_, worker, task_tag, chunk.message);
+        send_bytes(comm_, worker, tags::pool_task, chunk.message);
       }
       std::string().swap(chunk.message);
       running_.emplace(worker, std::move(chunk));
@@ -279,11 +278,11 @@ class PoolEngine {
     for (;;) {
       int flag = 0;
       MPI_Status status;
-      if (MPI_Iprobe(MPI_ANY_SOURCE, result_tag, comm_, &flag, &status) != MPI_SUCCESS) {
+      if (MPI_Iprobe(MPI_ANY_SOURCE, tags::pool_result, comm_, &flag, &status) != MPI_SUCCESS) {
         throw std::runtime_error("MPI_Iprobe failed in the pool");
       }
       if (flag == 0) return any;
-      apply(status.MPI_SOURCE, recv_bytes(comm_, status.MPI_SOURCE, result_tag));
+      apply(status.MPI_SOURCE, recv_bytes(comm_, status.MPI_SOURCE, tags::pool_result));
       any = true;
     }
   }
@@ -364,9 +363,9 @@ void with_pool(const boost::mpi::communicator& world, const PoolOptions& options
   if (comm.rank() != mother_rank) {
     Worker worker(options, comm.rank());
     for (;;) {
-      const std::string message = recv_bytes(comm, mother_rank, task_tag);
+      const std::string message = recv_bytes(comm, mother_rank, tags::pool_task);
       if (PieceReader(message).next() == "stop") return;
-      send_bytes(comm, mother_rank, result_tag, worker.run(message));
+      send_bytes(comm, mother_rank, tags::pool_result, worker.run(message));
     }
   }
   auto engine = std::make_shared<detail::PoolEngine>(comm, options);

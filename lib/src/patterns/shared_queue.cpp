@@ -1,6 +1,7 @@
 #include "mrkit/patterns/shared_queue.hpp"
 
 #include "mrkit/core/detail/mpi_check.hpp"
+#include "mrkit/core/tags.hpp"
 
 #include <mpi.h>
 
@@ -8,13 +9,6 @@
 
 namespace mrkit {
 namespace {
-
-constexpr int put_tag = 7701;
-constexpr int get_tag = 7702;
-constexpr int close_tag = 7703;
-constexpr int join_tag = 7704;
-constexpr int item_tag = 7705;
-constexpr int over_tag = 7706;
 
 using detail::check;
 
@@ -38,7 +32,7 @@ QueueBytes::QueueBytes(const boost::mpi::communicator& comm, int host)
 void QueueBytes::put(std::string bytes) {
   if (closed_) throw std::logic_error("put on a queue this rank has closed");
   if (!is_host()) {
-    send_bytes(comm_, host_, put_tag, bytes);
+    send_bytes(comm_, host_, tags::queue_put, bytes);
     return;
   }
   items_.push_back(std::move(bytes));
@@ -48,14 +42,14 @@ void QueueBytes::put(std::string bytes) {
 std::optional<std::string> QueueBytes::get() {
   if (joined_) throw std::logic_error("get on a queue this rank has joined");
   if (!is_host()) {
-    send_signal(comm_, host_, get_tag);
+    send_signal(comm_, host_, tags::queue_get);
     MPI_Status status;
     check(MPI_Probe(host_, MPI_ANY_TAG, comm_, &status), "MPI_Probe");
-    if (status.MPI_TAG == over_tag) {
-      recv_signal(comm_, host_, over_tag);
+    if (status.MPI_TAG == tags::queue_over) {
+      recv_signal(comm_, host_, tags::queue_over);
       return std::nullopt;
     }
-    return recv_bytes(comm_, host_, item_tag);
+    return recv_bytes(comm_, host_, tags::queue_item);
   }
   // The host serves the others while it waits for an item, first come first served.
   while (items_.empty() || !waiting_.empty()) {
@@ -72,7 +66,7 @@ void QueueBytes::close() {
   if (closed_) return;
   closed_ = true;
   if (!is_host()) {
-    send_signal(comm_, host_, close_tag);
+    send_signal(comm_, host_, tags::queue_close);
     return;
   }
   --open_;
@@ -84,7 +78,7 @@ void QueueBytes::join() {
   close();
   joined_ = true;
   if (!is_host()) {
-    send_signal(comm_, host_, join_tag);
+    send_signal(comm_, host_, tags::queue_join);
     return;
   }
   while (joined_ranks_ < comm_.size() - 1) serve_one(true);
@@ -101,19 +95,19 @@ void QueueBytes::serve_one(bool block) {
   }
   const int from = status.MPI_SOURCE;
   switch (status.MPI_TAG) {
-    case put_tag:
-      items_.push_back(recv_bytes(comm_, from, put_tag));
+    case tags::queue_put:
+      items_.push_back(recv_bytes(comm_, from, tags::queue_put));
       break;
-    case get_tag:
-      recv_signal(comm_, from, get_tag);
+    case tags::queue_get:
+      recv_signal(comm_, from, tags::queue_get);
       waiting_.push_back(from);
       break;
-    case close_tag:
-      recv_signal(comm_, from, close_tag);
+    case tags::queue_close:
+      recv_signal(comm_, from, tags::queue_close);
       --open_;
       break;
-    case join_tag:
-      recv_signal(comm_, from, join_tag);
+    case tags::queue_join:
+      recv_signal(comm_, from, tags::queue_join);
       ++joined_ranks_;
       break;
     default:
@@ -124,12 +118,12 @@ void QueueBytes::serve_one(bool block) {
 
 void QueueBytes::answer_waiting() {
   while (!waiting_.empty() && !items_.empty()) {
-    send_bytes(comm_, waiting_.front(), item_tag, items_.front());
+    send_bytes(comm_, waiting_.front(), tags::queue_item, items_.front());
     items_.pop_front();
     waiting_.pop_front();
   }
   if (over()) {
-    for (const int rank : waiting_) send_signal(comm_, rank, over_tag);
+    for (const int rank : waiting_) send_signal(comm_, rank, tags::queue_over);
     waiting_.clear();
   }
 }

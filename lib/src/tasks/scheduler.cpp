@@ -5,6 +5,7 @@
 #include "mrkit/core/clock.hpp"
 #include "mrkit/core/partition.hpp"
 #include "mrkit/core/runtime.hpp"
+#include "mrkit/core/tags.hpp"
 
 #include <fmt/format.h>
 #include <mpi.h>
@@ -29,8 +30,6 @@ namespace mrkit {
 namespace {
 
 constexpr std::uint64_t no_more_tasks = std::numeric_limits<std::uint64_t>::max();
-constexpr int request_tag = 1;
-constexpr int task_tag = 2;
 
 using detail::check;
 
@@ -55,7 +54,8 @@ class Mother {
     for (;;) {
       int flag = 0;
       MPI_Status status;
-      check(MPI_Iprobe(MPI_ANY_SOURCE, request_tag, comm_, &flag, &status), "MPI_Iprobe");
+      check(MPI_Iprobe(MPI_ANY_SOURCE, tags::scheduler_request, comm_, &flag, &status),
+            "MPI_Iprobe");
       if (flag == 0) return;
       answer(status.MPI_SOURCE);
     }
@@ -72,7 +72,7 @@ class Mother {
   void finish() {
     while (stopped_ < workers_) {
       MPI_Status status;
-      check(MPI_Probe(MPI_ANY_SOURCE, request_tag, comm_, &status), "MPI_Probe");
+      check(MPI_Probe(MPI_ANY_SOURCE, tags::scheduler_request, comm_, &status), "MPI_Probe");
       answer(status.MPI_SOURCE);
     }
   }
@@ -80,10 +80,11 @@ class Mother {
  private:
   void answer(int worker) {
     char dummy = 0;
-    check(MPI_Recv(&dummy, 1, MPI_CHAR, worker, request_tag, comm_, MPI_STATUS_IGNORE), "MPI_Recv");
+    check(MPI_Recv(&dummy, 1, MPI_CHAR, worker, tags::scheduler_request, comm_, MPI_STATUS_IGNORE),
+          "MPI_Recv");
     const std::uint64_t task = take();
     if (task == no_more_tasks) ++stopped_;
-    check(MPI_Send(&task, 1, MPI_UINT64_T, worker, task_tag, comm_), "MPI_Send");
+    check(MPI_Send(&task, 1, MPI_UINT64_T, worker, tags::scheduler_task, comm_), "MPI_Send");
   }
 
   MPI_Comm comm_;
@@ -97,16 +98,14 @@ class Mother {
 };
 
 // --- With a task time limit ------------------------------------------------------------------
-// Workers send {kind, task, nanoseconds} on timed_request_tag: ask_first (no task yet),
+// Workers send {kind, task, nanoseconds} on tags::scheduler_timed_request: ask_first (no task yet),
 // ask_done (finished `task` in that time: may I commit it? and what next?) or ask_abandoned
 // (gave `task` up on a cancellation).
-// The mother sends {kind, task, commit} on timed_reply_tag: reply_run or reply_stop, `commit`
-// answering the worker's ask_done; or, while the worker runs a copy another rank has finished,
-// reply_cancel. One tag each way keeps every pair of ranks' messages in order, so a worker
-// receives every cancellation before its next reply, and the last message to each worker is
+// The mother sends {kind, task, commit} on tags::scheduler_timed_reply: reply_run or reply_stop,
+// `commit` answering the worker's ask_done; or, while the worker runs a copy another rank has
+// finished, reply_cancel. One tag each way keeps every pair of ranks' messages in order, so a
+// worker receives every cancellation before its next reply, and the last message to each worker is
 // its reply_stop: nothing is left unreceived.
-constexpr int timed_request_tag = 3;
-constexpr int timed_reply_tag = 4;
 constexpr std::uint64_t ask_first = 0;
 constexpr std::uint64_t ask_done = 1;
 constexpr std::uint64_t ask_abandoned = 2;
@@ -218,7 +217,8 @@ class TimedMother {
     for (;;) {
       int flag = 0;
       MPI_Status status;
-      check(MPI_Iprobe(MPI_ANY_SOURCE, timed_request_tag, comm_, &flag, &status), "MPI_Iprobe");
+      check(MPI_Iprobe(MPI_ANY_SOURCE, tags::scheduler_timed_request, comm_, &flag, &status),
+            "MPI_Iprobe");
       if (flag == 0) break;
       answer(status.MPI_SOURCE);
     }
@@ -232,9 +232,9 @@ class TimedMother {
 
   void answer(int worker) {
     Ask ask{};
-    check(
-        MPI_Recv(ask.data(), 3, MPI_UINT64_T, worker, timed_request_tag, comm_, MPI_STATUS_IGNORE),
-        "MPI_Recv");
+    check(MPI_Recv(ask.data(), 3, MPI_UINT64_T, worker, tags::scheduler_timed_request, comm_,
+                   MPI_STATUS_IGNORE),
+          "MPI_Recv");
     ++answered_;
     bool commit = false;
     if (ask[0] == ask_done || ask[0] == ask_abandoned) {
@@ -261,7 +261,8 @@ class TimedMother {
   }
 
   void send(int worker, const Reply& reply) {
-    check(MPI_Send(reply.data(), 3, MPI_UINT64_T, worker, timed_reply_tag, comm_), "MPI_Send");
+    check(MPI_Send(reply.data(), 3, MPI_UINT64_T, worker, tags::scheduler_timed_reply, comm_),
+          "MPI_Send");
   }
 
   // The next task for `rank`: a fresh one, else (re-issue) a copy of the oldest straggler.
@@ -313,8 +314,8 @@ class TimedMother {
     // Sent without waiting: the worker reads it at its next yield or before its next reply.
     cancel_buffers_.push_back({reply_cancel, task, 0});
     MPI_Request request;
-    check(MPI_Isend(cancel_buffers_.back().data(), 3, MPI_UINT64_T, worker, timed_reply_tag, comm_,
-                    &request),
+    check(MPI_Isend(cancel_buffers_.back().data(), 3, MPI_UINT64_T, worker,
+                    tags::scheduler_timed_reply, comm_, &request),
           "MPI_Isend");
     cancels_.push_back(request);
   }
@@ -339,7 +340,8 @@ class TimedMother {
   bool has_waiting(int worker) {
     for (int i = 0; i < 2; ++i) {
       int flag = 0;
-      check(MPI_Iprobe(worker, timed_request_tag, comm_, &flag, MPI_STATUS_IGNORE), "MPI_Iprobe");
+      check(MPI_Iprobe(worker, tags::scheduler_timed_request, comm_, &flag, MPI_STATUS_IGNORE),
+            "MPI_Iprobe");
       if (flag != 0) return true;
     }
     return false;
@@ -380,10 +382,11 @@ ScheduleStats run_timed_worker(MPI_Comm comm, const PureTaskFunction& work, bool
   const Yield nothing = [] {};
   const Yield watch = [&current, comm] {
     int flag = 0;
-    check(MPI_Iprobe(mother_rank, timed_reply_tag, comm, &flag, MPI_STATUS_IGNORE), "MPI_Iprobe");
+    check(MPI_Iprobe(mother_rank, tags::scheduler_timed_reply, comm, &flag, MPI_STATUS_IGNORE),
+          "MPI_Iprobe");
     if (flag == 0) return;
     Reply reply{};
-    check(MPI_Recv(reply.data(), 3, MPI_UINT64_T, mother_rank, timed_reply_tag, comm,
+    check(MPI_Recv(reply.data(), 3, MPI_UINT64_T, mother_rank, tags::scheduler_timed_reply, comm,
                    MPI_STATUS_IGNORE),
           "MPI_Recv");
     // While a task runs, the mother sends nothing but cancellations of it.
@@ -394,10 +397,11 @@ ScheduleStats run_timed_worker(MPI_Comm comm, const PureTaskFunction& work, bool
   Commit pending;
   for (;;) {
     auto start = Clock::now();
-    check(MPI_Send(ask.data(), 3, MPI_UINT64_T, mother_rank, timed_request_tag, comm), "MPI_Send");
+    check(MPI_Send(ask.data(), 3, MPI_UINT64_T, mother_rank, tags::scheduler_timed_request, comm),
+          "MPI_Send");
     Reply reply{};
     do {  // skipping cancellations of a copy that finished before it saw them
-      check(MPI_Recv(reply.data(), 3, MPI_UINT64_T, mother_rank, timed_reply_tag, comm,
+      check(MPI_Recv(reply.data(), 3, MPI_UINT64_T, mother_rank, tags::scheduler_timed_reply, comm,
                      MPI_STATUS_IGNORE),
             "MPI_Recv");
     } while (reply[0] == reply_cancel);
@@ -522,18 +526,20 @@ ScheduleStats run_dynamic(const boost::mpi::communicator& world, std::uint64_t t
   const char request = 0;
   std::uint64_t task = no_more_tasks;
   auto start = Clock::now();
-  check(MPI_Send(&request, 1, MPI_CHAR, mother_rank, request_tag, comm), "MPI_Send");
-  check(MPI_Recv(&task, 1, MPI_UINT64_T, mother_rank, task_tag, comm, MPI_STATUS_IGNORE),
-        "MPI_Recv");
+  check(MPI_Send(&request, 1, MPI_CHAR, mother_rank, tags::scheduler_request, comm), "MPI_Send");
+  check(
+      MPI_Recv(&task, 1, MPI_UINT64_T, mother_rank, tags::scheduler_task, comm, MPI_STATUS_IGNORE),
+      "MPI_Recv");
   stats.wait_seconds += seconds_since(start);
   while (task != no_more_tasks) {
     // Ask for the next task now, so the answer is there when this one is done.
     std::uint64_t next = no_more_tasks;
     MPI_Request requests[2];
-    check(MPI_Irecv(&next, 1, MPI_UINT64_T, mother_rank, task_tag, comm, &requests[0]),
+    check(MPI_Irecv(&next, 1, MPI_UINT64_T, mother_rank, tags::scheduler_task, comm, &requests[0]),
           "MPI_Irecv");
-    check(MPI_Isend(&request, 1, MPI_CHAR, mother_rank, request_tag, comm, &requests[1]),
-          "MPI_Isend");
+    check(
+        MPI_Isend(&request, 1, MPI_CHAR, mother_rank, tags::scheduler_request, comm, &requests[1]),
+        "MPI_Isend");
     start = Clock::now();
     work(task, nothing);
     stats.work_seconds += seconds_since(start);

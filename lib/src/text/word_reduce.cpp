@@ -1,6 +1,7 @@
 #include "mrkit/text/word_reduce.hpp"
 
 #include "mrkit/comm/chunked_messages.hpp"
+#include "mrkit/core/tags.hpp"
 
 #include <algorithm>
 #include <stdexcept>
@@ -25,13 +26,13 @@ WordCounts tree_merge_word_counts(const boost::mpi::communicator& comm, WordCoun
                                   int root) {
   const int p = comm.size();
   const int me = (comm.rank() - root + p) % p;  // position relative to the root
-  constexpr int tag = 7311;
   for (int step = 1; step < p; step *= 2) {
     if (me % (2 * step) != 0) {
-      send_bytes(comm, (me - step + root) % p, tag, local.encode());
+      send_bytes(comm, (me - step + root) % p, tags::word_table_reduce, local.encode());
       return {};
     }
-    if (me + step < p) local.merge_encoded(recv_bytes(comm, (me + step + root) % p, tag));
+    if (me + step < p)
+      local.merge_encoded(recv_bytes(comm, (me + step + root) % p, tags::word_table_reduce));
   }
   return local;
 }

@@ -6,6 +6,7 @@
 
 #include "mrkit/comm/message_codec.hpp"
 #include "mrkit/core/clock.hpp"
+#include "mrkit/core/tags.hpp"
 
 #include <boost/mpi/collectives.hpp>
 #include <boost/mpi/communicator.hpp>
@@ -89,9 +90,6 @@ struct DivideAndConquer {
 
 namespace detail {
 
-inline constexpr int divide_problem_tag = 7401;
-inline constexpr int divide_solution_tag = 7402;
-
 // Whether the first rank divides: it alone sees the problem, so it tells the others.
 bool broadcast_decision(const boost::mpi::communicator& group, bool divide);
 
@@ -124,15 +122,15 @@ class Divider {
       const double share = static_cast<double>(left) / static_cast<double>(p);
       if (how_.divide_and_send) {
         mine = how_.divide_and_send(std::move(problem), share, [&](std::string_view bytes) {
-          send_bytes(group, left, divide_problem_tag, bytes);
+          send_bytes(group, left, tags::divide_problem, bytes);
         });
       } else {
         auto parts = how_.divide(std::move(problem), share);
         mine = std::move(parts.first);
-        send_value(group, left, divide_problem_tag, parts.second);
+        send_value(group, left, tags::divide_problem, parts.second);
       }
     } else if (me == left) {
-      mine = recv_value<Problem>(group, 0, divide_problem_tag);
+      mine = recv_value<Problem>(group, 0, tags::divide_problem);
     }
     const bool on_left = me < left;
     const boost::mpi::communicator half = group.split(on_left ? 0 : 1, me);
@@ -150,11 +148,11 @@ class Divider {
       return together;
     }
     if (me == left) {
-      send_value(group, 0, divide_solution_tag, *solved);
+      send_value(group, 0, tags::divide_solution, *solved);
       return std::nullopt;
     }
     if (me != 0) return std::nullopt;
-    Solution right = recv_value<Solution>(group, left, divide_solution_tag);
+    Solution right = recv_value<Solution>(group, left, tags::divide_solution);
     return finish(node, std::move(*solved), std::move(right));
   }
 
