@@ -12,7 +12,11 @@
 
 namespace mrkit {
 
-// Rank 0 is the mother: it splits the work, hands it out and gathers the results.
+// Rank 0 is the mother: it splits the work, hands it out and gathers the results. "Mother" is
+// the course's word for rank 0 and names the programs' roles (is_mother, on_mother_then_agree);
+// a rank parameter is named by its part in the call: `root` where a collective starts or ends
+// (MPI's and Boost.MPI's word), `host` for the rank that keeps a shared object, `owner` for
+// the rank that holds a key. Where such a parameter has a default, it is mother_rank.
 inline constexpr int mother_rank = 0;
 
 // Documented process exit codes, shared by every mrkit program.

@@ -119,19 +119,24 @@ using TaskKernel = std::function<TaskOutcome(RandomStream& stream, std::uint64_t
 
 }  // namespace detail
 
+// What a kernel may be: laid out by hand (clang-format 14 takes the `<` after `&&` for less-than).
+// clang-format off
 // One sample per call: double kernel(RandomStream&).
 template <class K>
-concept SampleKernel = std::invocable<K&, RandomStream&> &&
-                       std::convertible_to < std::invoke_result_t<K&, RandomStream&>,
-double > ;
+concept SampleKernel =
+    std::invocable<K&, RandomStream&> &&
+    std::convertible_to<std::invoke_result_t<K&, RandomStream&>, double>;
 // A batch of n samples per call: Moments kernel(RandomStream&, std::uint64_t n).
 template <class K>
-concept BatchKernel = std::invocable<K&, RandomStream&, std::uint64_t> &&
+concept BatchKernel =
+    std::invocable<K&, RandomStream&, std::uint64_t> &&
     std::same_as<std::invoke_result_t<K&, RandomStream&, std::uint64_t>, Moments>;
 // How many of n trials succeeded: std::uint64_t kernel(RandomStream&, std::uint64_t n).
 template <class K>
-concept CountKernel = std::invocable<K&, RandomStream&, std::uint64_t> &&
+concept CountKernel =
+    std::invocable<K&, RandomStream&, std::uint64_t> &&
     std::same_as<std::invoke_result_t<K&, RandomStream&, std::uint64_t>, std::uint64_t>;
+// clang-format on
 
 // The probability of an event. Counts are summed as integers, so the merge is exact in any order.
 template <CountKernel K>
