@@ -4,7 +4,7 @@
 #include <mrkit/core/clock.hpp>
 #include <mrkit/core/runtime.hpp>
 #include <mrkit/random/numpy_seeds.hpp>
-#include <mrkit/tasks/checkpoint.hpp>
+#include <mrkit/tasks/checkpointed_tasks.hpp>
 #include <mrkit/version.hpp>
 
 #include <fmt/format.h>
@@ -85,18 +85,15 @@ SeedSweep sweep_numpy_seeds(const boost::mpi::communicator& comm, const SeedSwee
   }
   const std::uint64_t tasks = options.seeds / per_task + (options.seeds % per_task != 0);
   // Task numbers depend on the seeds alone, so a checkpoint resumes at any rank count.
-  const Checkpoint checkpoint(comm, options.checkpoint_dir,
-                              job_fingerprint(options, per_task, tasks), tasks);
-  std::vector<std::uint64_t> todo;  // with a checkpoint: the tasks still to run
-  if (checkpointing) todo = checkpoint.remaining();
+  const CheckpointedTasks checkpointed(comm, options.checkpoint_dir,
+                                       job_fingerprint(options, per_task, tasks), tasks);
 
   SeedSweep result;
   result.counts.assign(randint.values(), 0);
   std::vector<std::uint32_t> offsets(static_cast<std::size_t>(std::min(per_task, options.seeds)));
   std::vector<std::uint64_t> task_counts;  // with a checkpoint: one task's tally
   if (checkpointing) task_counts.assign(randint.values(), 0);
-  const auto work = [&](std::uint64_t index, const Yield&) {
-    const std::uint64_t t = checkpointing ? todo[static_cast<std::size_t>(index)] : index;
+  const auto work = [&](std::uint64_t t, const Yield&) {
     const std::uint64_t begin = t * per_task;
     const std::uint64_t n = std::min(per_task, options.seeds - begin);
     const auto out = std::span<std::uint32_t>(offsets.data(), static_cast<std::size_t>(n));
@@ -114,18 +111,13 @@ SeedSweep sweep_numpy_seeds(const boost::mpi::communicator& comm, const SeedSwee
       result.counts[v] += task_counts[v];
       task_counts[v] = 0;
     }
-    checkpoint.record(t, record);
+    checkpointed.save(t, record);
   };
-  (void)run_tasks(comm, options.schedule, checkpointing ? todo.size() : tasks, work,
-                  options.progress);
+  (void)checkpointed.run(options.schedule, work, options.progress);
   // The mother adds the tasks that earlier runs finished (a record she cannot use is named,
   // exit 3).
-  on_mother_then_agree(comm, [&] {
-    for (const std::uint64_t t : checkpoint.finished()) {
-      checkpoint.load(t, [&](std::string_view in) {
-        merge_task_record(in, t, std::min(per_task, options.seeds - t * per_task), result.counts);
-      });
-    }
+  checkpointed.merge_finished([&](std::uint64_t t, std::string_view in) {
+    merge_task_record(in, t, std::min(per_task, options.seeds - t * per_task), result.counts);
   });
   sum_to_root(comm, result.counts, mother_rank);
   const int count = static_cast<int>(result.counts.size());
@@ -134,8 +126,8 @@ SeedSweep sweep_numpy_seeds(const boost::mpi::communicator& comm, const SeedSwee
   }
   result.seeds = options.seeds;
   result.tasks = tasks;
-  result.resumed_tasks = checkpoint.finished().size();
-  if (comm.rank() == mother_rank) result.warnings = checkpoint.warnings();
+  result.resumed_tasks = checkpointed.resumed_tasks();
+  if (comm.rank() == mother_rank) result.warnings = checkpointed.warnings();
   result.ranks = comm.size();
   result.seconds = seconds_since(start);
   return result;

@@ -5,7 +5,7 @@
 #include "mrkit/comm/chunked_messages.hpp"
 #include "mrkit/core/clock.hpp"
 #include "mrkit/core/runtime.hpp"
-#include "mrkit/tasks/checkpoint.hpp"
+#include "mrkit/tasks/checkpointed_tasks.hpp"
 #include "mrkit/version.hpp"
 
 #include <fmt/format.h>
@@ -88,16 +88,6 @@ Moments merge_in_task_order(std::vector<TaskMoments> done) {
     level.swap(next);
   }
   return level.front();
-}
-
-// With a checkpoint, how many consecutive tasks share one record (one file, one fsync): enough
-// for 2^20 samples (milliseconds of work, well above the cost of a durable write) and for at
-// most 4096 records in all. From the task size and count alone.
-std::uint64_t tasks_per_record(std::uint64_t per_task, std::uint64_t tasks) {
-  constexpr std::uint64_t min_samples = std::uint64_t{1} << 20;
-  constexpr std::uint64_t max_records = 4096;
-  const std::uint64_t for_samples = per_task >= min_samples ? 1 : (min_samples - 1) / per_task + 1;
-  return std::max(for_samples, tasks / max_records + (tasks % max_records != 0 ? 1 : 0));
 }
 
 // What makes two estimator runs the same job: everything that changes a task's result or the
@@ -252,15 +242,15 @@ Estimate run_estimator(const boost::mpi::communicator& comm, const EstimatorOpti
                                      : default_samples_per_task(options.samples);
   const std::uint64_t tasks = options.samples / per_task + (options.samples % per_task != 0);
   const bool mother = comm.rank() == mother_rank;
-  // With a checkpoint, runs of consecutive tasks are run and recorded together (one file each);
-  // without, every task on its own. Depends on the samples alone, never on the rank count, so a
-  // checkpoint resumes at any rank count.
-  const std::uint64_t group = checkpointing ? tasks_per_record(per_task, tasks) : 1;
-  const std::uint64_t groups = tasks / group + (tasks % group != 0);
-  const Checkpoint checkpoint(comm, options.checkpoint_dir,
-                              job_fingerprint(options, tally, per_task, tasks, group), groups);
-  std::vector<std::uint64_t> todo;  // with a checkpoint: the groups still to run
-  if (checkpointing) todo = checkpoint.remaining();
+  // With a checkpoint, runs of consecutive tasks are run and recorded together (one file, one
+  // fsync each): enough for 2^20 samples (milliseconds of work, well above the cost of a durable
+  // write), at most 4096 records. Without, every task on its own. Depends on the samples alone,
+  // never on the rank count, so a checkpoint resumes at any rank count.
+  const std::uint64_t group =
+      checkpointing ? tasks_per_record(per_task, std::uint64_t{1} << 20, tasks) : 1;
+  const CheckpointedTasks checkpointed(comm, options.checkpoint_dir,
+                                       job_fingerprint(options, tally, per_task, tasks, group),
+                                       tasks, group);
 
   std::uint64_t successes = 0;
   std::uint64_t samples_done = 0;
@@ -318,53 +308,43 @@ Estimate run_estimator(const boost::mpi::communicator& comm, const EstimatorOpti
     tally_task(t, n, outcome);
     return outcome;
   };
-  const auto work = [&](std::uint64_t index, const Yield& yield) {
-    if (!checkpointing) {
+  const auto work = [&](std::uint64_t g, const Yield& yield) {
+    if (!checkpointing) {  // a record is a task
       try {
-        (void)run_task(index);
+        (void)run_task(g);
       } catch (const Abandoned&) {  // past the time limit: not counted
       }
       return;
     }
-    const std::uint64_t g = todo[static_cast<std::size_t>(index)];
     std::string record;
-    for (std::uint64_t t = g * group; t < std::min(tasks, (g + 1) * group); ++t) {
-      if (t != g * group) yield();
+    for (std::uint64_t t = checkpointed.first_task(g); t < checkpointed.end_task(g); ++t) {
+      if (t != checkpointed.first_task(g)) yield();
       record += encode_outcome(tally, task_samples(options.samples, tasks, t), run_task(t));
     }
-    checkpoint.record(g, record);
+    checkpointed.save(g, record);
   };
-  (void)run_tasks(comm, options.schedule, checkpointing ? todo.size() : tasks, work,
-                  options.progress, {}, stop);
+  (void)checkpointed.run(options.schedule, work, options.progress, {}, stop);
 
   // The mother adds the tasks that earlier runs finished, as if she had run them (a record she
   // cannot use is named, exit 3).
-  std::uint64_t resumed = 0;
-  for (const std::uint64_t g : checkpoint.finished()) {
-    resumed += std::min(tasks, (g + 1) * group) - g * group;
-  }
-  on_mother_then_agree(comm, [&] {
-    for (const std::uint64_t g : checkpoint.finished()) {
-      const std::uint64_t first = g * group;
-      const std::uint64_t last = std::min(tasks, (g + 1) * group);
-      checkpoint.load(g, [&](std::string_view in) {
-        const std::size_t size = tally == Tally::counts ? 16 : 24;
-        if (in.size() != (last - first) * size) {
-          throw std::runtime_error(fmt::format("corrupt checkpoint record {}", g));
-        }
-        for (std::uint64_t t = first; t < last; ++t) {
-          const std::uint64_t n = task_samples(options.samples, tasks, t);
-          tally_task(t, n, decode_outcome(tally, n, t, in.substr(0, size)));
-          in.remove_prefix(size);
-        }
-      });
+  checkpointed.merge_finished([&](std::uint64_t g, std::string_view in) {
+    const std::uint64_t first = checkpointed.first_task(g);
+    const std::uint64_t last = checkpointed.end_task(g);
+    const std::size_t size = tally == Tally::counts ? 16 : 24;
+    if (in.size() != (last - first) * size) {
+      throw std::runtime_error(fmt::format("corrupt checkpoint record {}", g));
+    }
+    for (std::uint64_t t = first; t < last; ++t) {
+      const std::uint64_t n = task_samples(options.samples, tasks, t);
+      tally_task(t, n, decode_outcome(tally, n, t, in.substr(0, size)));
+      in.remove_prefix(size);
     }
   });
 
   Estimate e;
   e.ranks = comm.size();
-  e.resumed_tasks = resumed;
-  if (mother) e.warnings = checkpoint.warnings();
+  e.resumed_tasks = checkpointed.resumed_tasks();
+  if (mother) e.warnings = checkpointed.warnings();
   if (tally == Tally::counts) {
     std::uint64_t sums[4] = {successes, samples_done, tasks_done, stopped ? 1U : 0U};
     check(MPI_Allreduce(MPI_IN_PLACE, sums, 4, MPI_UINT64_T, MPI_SUM, comm), "MPI_Allreduce");
