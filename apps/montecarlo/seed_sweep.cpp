@@ -2,6 +2,7 @@
 
 #include <mrkit/comm/reduce.hpp>
 #include <mrkit/core/clock.hpp>
+#include <mrkit/core/detail/mpi_check.hpp>
 #include <mrkit/core/runtime.hpp>
 #include <mrkit/random/numpy_seeds.hpp>
 #include <mrkit/tasks/checkpointed_tasks.hpp>
@@ -121,9 +122,8 @@ SeedSweep sweep_numpy_seeds(const boost::mpi::communicator& comm, const SeedSwee
   });
   sum_to_root(comm, result.counts, mother_rank);
   const int count = static_cast<int>(result.counts.size());
-  if (MPI_Bcast(result.counts.data(), count, MPI_UINT64_T, mother_rank, comm) != MPI_SUCCESS) {
-    throw std::runtime_error("MPI_Bcast failed in the seed sweep");
-  }
+  detail::check(MPI_Bcast(result.counts.data(), count, MPI_UINT64_T, mother_rank, comm),
+                "MPI_Bcast");
   result.seeds = options.seeds;
   result.tasks = tasks;
   result.resumed_tasks = checkpointed.resumed_tasks();

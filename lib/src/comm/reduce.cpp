@@ -1,5 +1,7 @@
 #include "mrkit/comm/reduce.hpp"
 
+#include "mrkit/core/detail/mpi_check.hpp"
+
 #include "mrkit/comm/chunked_messages.hpp"
 
 #include <mpi.h>
@@ -11,9 +13,7 @@ namespace mrkit {
 
 std::uint64_t sum_all(const boost::mpi::communicator& comm, std::uint64_t local) {
   std::uint64_t total = 0;
-  if (MPI_Allreduce(&local, &total, 1, MPI_UINT64_T, MPI_SUM, comm) != MPI_SUCCESS) {
-    throw std::runtime_error("MPI_Allreduce failed");
-  }
+  detail::check(MPI_Allreduce(&local, &total, 1, MPI_UINT64_T, MPI_SUM, comm), "MPI_Allreduce");
   return total;
 }
 
@@ -25,7 +25,7 @@ void sum_to_root(const boost::mpi::communicator& comm, std::span<std::uint64_t> 
     const int rc = comm.rank() == root
                        ? MPI_Reduce(MPI_IN_PLACE, data, count, MPI_UINT64_T, MPI_SUM, root, comm)
                        : MPI_Reduce(data, nullptr, count, MPI_UINT64_T, MPI_SUM, root, comm);
-    if (rc != MPI_SUCCESS) throw std::runtime_error("MPI_Reduce failed");
+    detail::check(rc, "MPI_Reduce");
   }
 }
 

@@ -1,5 +1,7 @@
 #include "mrkit/patterns/divide_and_conquer.hpp"
 
+#include "mrkit/core/detail/mpi_check.hpp"
+
 #include <fmt/format.h>
 #include <mpi.h>
 
@@ -57,9 +59,7 @@ namespace detail {
 
 bool broadcast_decision(const boost::mpi::communicator& group, bool divide) {
   int flag = divide ? 1 : 0;
-  if (MPI_Bcast(&flag, 1, MPI_INT, 0, group) != MPI_SUCCESS) {
-    throw std::runtime_error("MPI_Bcast failed in divide_and_conquer");
-  }
+  check(MPI_Bcast(&flag, 1, MPI_INT, 0, group), "MPI_Bcast");
   return flag != 0;
 }
 

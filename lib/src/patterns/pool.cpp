@@ -1,5 +1,7 @@
 #include "mrkit/patterns/pool.hpp"
 
+#include "mrkit/core/detail/mpi_check.hpp"
+
 #include "mrkit/core/clock.hpp"
 #include "mrkit/core/runtime.hpp"
 #include "mrkit/core/tags.hpp"
@@ -278,9 +280,7 @@ class PoolEngine {
     for (;;) {
       int flag = 0;
       MPI_Status status;
-      if (MPI_Iprobe(MPI_ANY_SOURCE, tags::pool_result, comm_, &flag, &status) != MPI_SUCCESS) {
-        throw std::runtime_error("MPI_Iprobe failed in the pool");
-      }
+      check(MPI_Iprobe(MPI_ANY_SOURCE, tags::pool_result, comm_, &flag, &status), "MPI_Iprobe");
       if (flag == 0) return any;
       apply(status.MPI_SOURCE, recv_bytes(comm_, status.MPI_SOURCE, tags::pool_result));
       any = true;

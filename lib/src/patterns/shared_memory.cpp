@@ -35,8 +35,8 @@ void* allocate_window(const boost::mpi::communicator& comm, std::size_t bytes, i
   check(MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node),
         "MPI_Comm_split_type");
   int node_size = 0;
-  MPI_Comm_size(node, &node_size);
-  MPI_Comm_free(&node);
+  check(MPI_Comm_size(node, &node_size), "MPI_Comm_size");
+  check(MPI_Comm_free(&node), "MPI_Comm_free");
   void* base = nullptr;
   const auto size = static_cast<MPI_Aint>(bytes);
   if (node_size == comm.size()) {
@@ -58,9 +58,9 @@ void open_window(const boost::mpi::communicator& comm, std::size_t bytes, int el
   void* base = allocate_window(comm, bytes, element_bytes, win);
   check(MPI_Win_lock_all(MPI_MODE_NOCHECK, *win), "MPI_Win_lock_all");
   if (bytes > 0) std::memcpy(base, initial, bytes);
-  MPI_Win_sync(*win);
+  check(MPI_Win_sync(*win), "MPI_Win_sync");
   check(MPI_Barrier(comm), "MPI_Barrier");
-  MPI_Win_sync(*win);
+  check(MPI_Win_sync(*win), "MPI_Win_sync");
 }
 
 // Closes the epoch open_window opened and frees the window (collective); nothing if none.
@@ -128,9 +128,9 @@ void Window::fetch_and_op(const void* operand, void* result, std::size_t index, 
 
 void Window::synchronize() {
   check(MPI_Win_flush_all(win_), "MPI_Win_flush_all");
-  MPI_Win_sync(win_);
+  check(MPI_Win_sync(win_), "MPI_Win_sync");
   check(MPI_Barrier(comm_), "MPI_Barrier");
-  MPI_Win_sync(win_);
+  check(MPI_Win_sync(win_), "MPI_Win_sync");
 }
 
 }  // namespace detail

@@ -45,7 +45,7 @@ class Mother {
  public:
   Mother(MPI_Comm comm, std::uint64_t tasks, const Progress& progress, const StopWhen& stop)
       : comm_(comm), tasks_(tasks), progress_(progress), stop_(stop) {
-    MPI_Comm_size(comm_, &workers_);
+    check(MPI_Comm_size(comm_, &workers_), "MPI_Comm_size");
     --workers_;
   }
 
@@ -140,7 +140,7 @@ class TimedMother {
         limit_(options.task_time_limit),
         hosts_(std::move(hosts)) {
     int size = 1;
-    MPI_Comm_size(comm_, &size);
+    check(MPI_Comm_size(comm_, &size), "MPI_Comm_size");
     workers_ = size - 1;
     running_.resize(static_cast<std::size_t>(size));
   }
