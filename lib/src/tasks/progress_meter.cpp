@@ -9,6 +9,18 @@
 
 namespace mrkit {
 
+std::string progress_line(std::string_view program, std::string_view unit, std::uint64_t done,
+                          std::uint64_t total, double seconds) {
+  const double fraction = total > 0 ? static_cast<double>(done) / static_cast<double>(total) : 0;
+  const double left = fraction > 0 ? seconds * (1 - fraction) / fraction : 0;
+  return fmt::format("{}: {:5.1f}% of {} {}, {:.1f} s elapsed, ~{:.1f} s left", program,
+                     100 * fraction, total, unit, seconds, left);
+}
+
+std::chrono::milliseconds progress_interval(bool terminal) {
+  return terminal ? std::chrono::milliseconds(250) : std::chrono::milliseconds(5000);
+}
+
 ProgressMeter::ProgressMeter(std::string program, std::string unit, bool enabled)
     : program_(std::move(program)),
       unit_(std::move(unit)),
@@ -32,15 +44,11 @@ bool ProgressMeter::stderr_is_terminal() {
 void ProgressMeter::update(std::uint64_t done, std::uint64_t total) {
   if (!enabled_ || total == 0) return;
   const auto now = Clock::now();
-  const auto every = terminal_ ? std::chrono::milliseconds(250) : std::chrono::milliseconds(5000);
-  if (now - last_ < every) return;
+  if (now - last_ < progress_interval(terminal_)) return;
   last_ = now;
   const double seconds = std::chrono::duration<double>(now - start_).count();
-  const double fraction = static_cast<double>(done) / static_cast<double>(total);
-  const double left = fraction > 0 ? seconds * (1 - fraction) / fraction : 0;
-  fmt::print(stderr, "{}{}: {:5.1f}% of {} {}, {:.1f} s elapsed, ~{:.1f} s left{}",
-             terminal_ ? "\r" : "", program_, 100 * fraction, total, unit_, seconds, left,
-             terminal_ ? "\033[K" : "\n");
+  fmt::print(stderr, "{}{}{}", terminal_ ? "\r" : "",
+             progress_line(program_, unit_, done, total, seconds), terminal_ ? "\033[K" : "\n");
   std::fflush(stderr);
   printed_ = true;
 }

@@ -7,8 +7,19 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace mrkit {
+
+// The words of one progress line (without the terminal's carriage return and erase):
+// "PROGRAM: P% of TOTAL UNIT, S s elapsed, ~S s left", P with one decimal in a width of five,
+// the time left extrapolated from the pace so far (0 while nothing is done).
+[[nodiscard]] std::string progress_line(std::string_view program, std::string_view unit,
+                                        std::uint64_t done, std::uint64_t total, double seconds);
+
+// How often the meter prints at most: a few times a second on a terminal (the line is
+// rewritten), every few seconds elsewhere (each print is a new line of a log).
+[[nodiscard]] std::chrono::milliseconds progress_interval(bool terminal);
 
 class ProgressMeter {
  public:
