@@ -1,5 +1,6 @@
 #include "mrkit/io/output_text.hpp"
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 
@@ -52,29 +53,31 @@ void append_octal(std::string& out, std::uint8_t b) {
   out += static_cast<char>('0' + (b & 7));
 }
 
-// The letter of the shell's $'\X' escape for an ASCII control character, or 0 when it has none
-// (then it is written in octal), as coreutils' quotearg does.
-char shell_letter(char c) {
-  switch (c) {
-    case '\a':
-      return 'a';
-    case '\b':
-      return 'b';
-    case '\f':
-      return 'f';
-    case '\n':
-      return 'n';
-    case '\r':
-      return 'r';
-    case '\t':
-      return 't';
-    case '\v':
-      return 'v';
-    case '\0':
-      return '0';
-    default:
-      return 0;
-  }
+// For each byte, the letter X when a format writes it as \X, or 0: built from one list of C's
+// escapes, so every format spells an escape alike.
+using EscapeTable = std::array<char, 256>;
+
+constexpr EscapeTable escape_table(std::string_view escaped) {
+  constexpr std::string_view bytes{"\a\b\f\n\r\t\v\0\\\"", 10};
+  constexpr std::string_view letters{"abfnrtv0\\\"", 10};
+  EscapeTable table{};
+  for (const char c : escaped) table[static_cast<unsigned char>(c)] = letters[bytes.find(c)];
+  return table;
+}
+
+constexpr EscapeTable json_escapes = escape_table("\"\\\b\f\n\r\t");
+constexpr EscapeTable tsv_escapes = escape_table("\\\t\n\r");
+// The shell's $'\X' escapes for ASCII control characters, as coreutils' quotearg writes them
+// (any other control character is written in octal).
+constexpr EscapeTable shell_escapes = escape_table({"\a\b\f\n\r\t\v\0", 8});
+
+char escape_letter(char c, const EscapeTable& table) {
+  return table[static_cast<unsigned char>(c)];
+}
+
+void append_escape(std::string& out, char letter) {
+  out += '\\';
+  out += letter;
 }
 
 }  // namespace
@@ -86,33 +89,13 @@ std::string json_string_bytes(std::string_view bytes) {
   for (std::size_t i = 0; i < bytes.size();) {
     const std::uint8_t b = byte_at(bytes, i);
     if (b < 0x80) {
-      switch (b) {
-        case '"':
-          out += "\\\"";
-          break;
-        case '\\':
-          out += "\\\\";
-          break;
-        case '\b':
-          out += "\\b";
-          break;
-        case '\f':
-          out += "\\f";
-          break;
-        case '\n':
-          out += "\\n";
-          break;
-        case '\r':
-          out += "\\r";
-          break;
-        case '\t':
-          out += "\\t";
-          break;
-        default:
-          if (b < 0x20)
-            append_hex4(out, b);
-          else
-            out += static_cast<char>(b);
+      const char c = bytes[i];
+      if (const char letter = escape_letter(c, json_escapes)) {
+        append_escape(out, letter);
+      } else if (b < 0x20) {
+        append_hex4(out, b);
+      } else {
+        out += c;
       }
       ++i;
     } else if (const std::size_t n = utf8_sequence(bytes, i); n > 0) {
@@ -147,11 +130,8 @@ std::string shell_escape_quoted(std::string_view bytes) {
     const char c = bytes[i];
     const std::uint8_t b = byte_at(bytes, i);
     if (b < 0x80) {
-      if (const char letter = shell_letter(c)) {
-        escape([&] {
-          out += '\\';
-          out += letter;
-        });
+      if (const char letter = escape_letter(c, shell_escapes)) {
+        escape([&] { append_escape(out, letter); });
       } else if (b < 0x20 || b == 0x7F) {
         escape([&] { append_octal(out, b); });
       } else if (c == '\'') {
@@ -186,21 +166,10 @@ std::string tsv_escape(std::string_view bytes) {
   std::string out;
   out.reserve(bytes.size());
   for (const char c : bytes) {
-    switch (c) {
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      default:
-        out += c;
+    if (const char letter = escape_letter(c, tsv_escapes)) {
+      append_escape(out, letter);
+    } else {
+      out += c;
     }
   }
   return out;

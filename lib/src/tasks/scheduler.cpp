@@ -40,6 +40,18 @@ bool halted(const StopWhen& stop, std::uint64_t next, bool& halted) {
   return halted;
 }
 
+// Calls `answer(source)` for every message on `tag` already waiting; never blocks.
+template <class Answer>
+void answer_waiting(MPI_Comm comm, int tag, Answer&& answer) {
+  for (;;) {
+    int flag = 0;
+    MPI_Status status;
+    check(MPI_Iprobe(MPI_ANY_SOURCE, tag, comm, &flag, &status), "MPI_Iprobe");
+    if (flag == 0) return;
+    answer(status.MPI_SOURCE);
+  }
+}
+
 // The mother's side of the queue.
 class Mother {
  public:
@@ -51,14 +63,7 @@ class Mother {
 
   // Answers every request already waiting; never blocks.
   void serve_waiting() {
-    for (;;) {
-      int flag = 0;
-      MPI_Status status;
-      check(MPI_Iprobe(MPI_ANY_SOURCE, tags::scheduler_request, comm_, &flag, &status),
-            "MPI_Iprobe");
-      if (flag == 0) return;
-      answer(status.MPI_SOURCE);
-    }
+    answer_waiting(comm_, tags::scheduler_request, [this](int worker) { answer(worker); });
   }
 
   // Takes the next task for the mother herself, or no_more_tasks.
@@ -214,14 +219,7 @@ class TimedMother {
   // Answers every request already waiting, reports stragglers and gives parked workers their
   // re-issued task or their stop; never blocks.
   void serve_waiting() {
-    for (;;) {
-      int flag = 0;
-      MPI_Status status;
-      check(MPI_Iprobe(MPI_ANY_SOURCE, tags::scheduler_timed_request, comm_, &flag, &status),
-            "MPI_Iprobe");
-      if (flag == 0) break;
-      answer(status.MPI_SOURCE);
-    }
+    answer_waiting(comm_, tags::scheduler_timed_request, [this](int worker) { answer(worker); });
     check_stragglers(Clock::now());
     if (!parked_.empty()) {
       std::vector<Parked> parked;
