@@ -7,7 +7,7 @@
 #include <mrkit/io/byte_ranges.hpp>
 #include <mrkit/io/detail/directory_fds.hpp>
 #include <mrkit/io/whole_files.hpp>
-#include <mrkit/tasks/checkpoint.hpp>
+#include <mrkit/tasks/checkpointed_tasks.hpp>
 #include <mrkit/text/word_reduce.hpp>
 #include <mrkit/text/word_scan.hpp>
 #include <mrkit/version.hpp>
@@ -142,17 +142,6 @@ std::string job_fingerprint(const WordCountOptions& o, std::uint64_t split,
       version, o.frequencies, o.ignore_case, split, files.size(), bytes, WordCounts::hash(inputs));
 }
 
-// With a checkpoint, how many consecutive tasks share one record (one file, one fsync): enough
-// for 16 KiB of input, and at most 4096 records in all (--split-bytes 1 would otherwise write a
-// file per byte).
-std::uint64_t tasks_per_record(std::uint64_t split_bytes, std::uint64_t tasks) {
-  constexpr std::uint64_t min_bytes = std::uint64_t{16} << 10;
-  constexpr std::uint64_t max_records = 4096;
-  const std::uint64_t for_bytes =
-      split_bytes == 0 || split_bytes >= min_bytes ? 1 : (min_bytes - 1) / split_bytes + 1;
-  return std::max({std::uint64_t{1}, for_bytes, (tasks + max_records - 1) / max_records});
-}
-
 // A finished record's result: (file, words) pairs, then its word table if tabulating.
 std::string encode_task(const std::vector<std::pair<std::size_t, std::uint64_t>>& counts,
                         const WordCounts* table) {
@@ -252,22 +241,21 @@ WordCountResult count_words(const boost::mpi::communicator& comm,
   const std::vector<IndexRange> tasks = split_evenly(space.total(), result.split_bytes);
   result.tasks = tasks.size();
   // With a checkpoint, runs of consecutive tasks are counted and recorded together (one file,
-  // one fsync each); from the split and task count alone, so a checkpoint resumes at any rank
-  // count. Without, every task on its own.
+  // one fsync each): enough for 16 KiB of input, at most 4096 records (--split-bytes 1 would
+  // otherwise write a file per byte); from the split and task count alone, so a checkpoint
+  // resumes at any rank count. Without, every task on its own.
   const std::uint64_t group =
-      options.checkpoint_dir.empty() ? 1 : tasks_per_record(result.split_bytes, tasks.size());
-  const Checkpoint checkpoint(
+      options.checkpoint_dir.empty()
+          ? 1
+          : tasks_per_record(result.split_bytes, std::uint64_t{16} << 10, tasks.size());
+  const CheckpointedTasks checkpointed(
       comm, options.checkpoint_dir,
       fmt::format("{}\ntasks_per_record {}",
                   job_fingerprint(options, result.split_bytes, result.files), group),
-      (tasks.size() + group - 1) / group);
-  // The records still to run (tasks without a checkpoint).
-  const std::vector<std::uint64_t> todo = checkpoint.remaining();
-  for (const std::uint64_t g : checkpoint.finished()) {
-    result.resumed_tasks += std::min<std::uint64_t>(tasks.size(), (g + 1) * group) - g * group;
-  }
+      tasks.size(), group);
+  result.resumed_tasks = checkpointed.resumed_tasks();
   if (comm.rank() == mother_rank) {
-    for (const std::string& w : checkpoint.warnings()) result.warnings.push_back(w);
+    for (const std::string& w : checkpointed.warnings()) result.warnings.push_back(w);
   }
 
   RankTimer timer;
@@ -363,15 +351,17 @@ WordCountResult count_words(const boost::mpi::communicator& comm,
   // Counts the tasks of one record (one task without a checkpoint) afresh into `counts`.
   const auto scan_record = [&](std::uint64_t record, const Yield& yield, WordCounts* into) {
     counts.clear();
-    const std::uint64_t end = std::min<std::uint64_t>(tasks.size(), (record + 1) * group);
-    for (std::uint64_t task = record * group; task < end; ++task) scan_task(task, yield, into);
+    for (std::uint64_t task = checkpointed.first_task(record); task < checkpointed.end_task(record);
+         ++task) {
+      scan_task(task, yield, into);
+    }
   };
   WordCounts task_table;  // a task's own words: with a checkpoint, or until its copy counts
   // Adds a finished task's counts (and task_table) to this rank's.
   const auto commit_task = [&](std::uint64_t task, bool own_table) {
     for (const auto& [file, words] : counts) result.words_per_file[file] += words;
-    if (checkpoint.enabled()) {
-      checkpoint.record(task, encode_task(counts, table_ptr != nullptr ? &task_table : nullptr));
+    if (checkpointed.enabled()) {
+      checkpointed.save(task, encode_task(counts, table_ptr != nullptr ? &task_table : nullptr));
     }
     if (own_table && table_ptr != nullptr) {
       table.merge(task_table);
@@ -384,42 +374,28 @@ WordCountResult count_words(const boost::mpi::communicator& comm,
     DynamicOptions dynamic;
     dynamic.task_time_limit = options.task_time_limit;
     dynamic.reissue = true;
-    dynamic.on_straggler = [&](const StragglerReport& report) {
-      StragglerReport r = report;
-      r.task = todo[report.task] * group;  // the record's first task
-      if (options.on_straggler) {
-        options.on_straggler(r);
-      } else {
-        fmt::print(stderr, "mrkit: warning: {}\n", describe(r));
-      }
-    };
-    sched = run_pure_tasks(
-        comm, options.schedule, todo.size(),
-        [&](std::uint64_t index, const Yield& yield) -> Commit {
-          const std::uint64_t task = todo[index];
+    dynamic.on_straggler = options.on_straggler;  // reports name the record's first task
+    sched = checkpointed.run_pure(
+        options.schedule,
+        [&](std::uint64_t task, const Yield& yield) -> Commit {
           if (table_ptr != nullptr) task_table = WordCounts{};  // an abandoned copy's words
           scan_record(task, yield, table_ptr != nullptr ? &task_table : nullptr);
           return [&commit_task, task] { commit_task(task, true); };
         },
         options.progress, dynamic);
   } else {
-    sched = run_tasks(
-        comm, options.schedule, todo.size(),
-        [&](std::uint64_t index, const Yield& yield) {
-          const std::uint64_t task = todo[index];
-          const bool own_table = checkpoint.enabled() && table_ptr != nullptr;
+    sched = checkpointed.run(
+        options.schedule,
+        [&](std::uint64_t task, const Yield& yield) {
+          const bool own_table = checkpointed.enabled() && table_ptr != nullptr;
           scan_record(task, yield, own_table ? &task_table : table_ptr);
           commit_task(task, own_table);
         },
         options.progress);
   }
   // The mother adds what earlier runs finished (a record she cannot use is named, exit 3).
-  on_mother_then_agree(comm, [&] {
-    for (const std::uint64_t record : checkpoint.finished()) {
-      checkpoint.load(record, [&](std::string_view bytes) {
-        merge_task(bytes, result.words_per_file, table_ptr);
-      });
-    }
+  checkpointed.merge_finished([&](std::uint64_t, std::string_view bytes) {
+    merge_task(bytes, result.words_per_file, table_ptr);
   });
   timer.add(sched);  // tasks committed; bytes also count copies another rank beat
   timer.add_io_inside_tasks(io_seconds);
