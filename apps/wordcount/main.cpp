@@ -18,9 +18,50 @@
 #include <string>
 #include <vector>
 
+#ifdef MRKIT_WORDCOUNT_TEST_HOOK
+#include <mrkit/core/clock.hpp>
+
+#include <charconv>
+#include <chrono>
+#include <cstdlib>
+#include <stdexcept>
+#include <string_view>
+#include <thread>
+#endif
+
 namespace {
 
 constexpr const char* program = "wordcount";
+
+#ifdef MRKIT_WORDCOUNT_TEST_HOOK
+// The test build only (wordcount_hooked in tests/CMakeLists.txt; the shipped wordcount never
+// reads the variable): MRKIT_TEST_SLOW_TASK=TASK:SECONDS makes every copy of task TASK (numbered
+// as in --checkpoint) sleep SECONDS before it counts, in 10 ms steps that each call `yield`, so
+// that it plays a straggler for --task-time-limit or holds a run for a signal.
+std::function<void(std::uint64_t, const mrkit::Yield&)> slow_task_from_environment() {
+  const char* value = std::getenv("MRKIT_TEST_SLOW_TASK");
+  if (value == nullptr || *value == '\0') return {};
+  std::uint64_t slow_task = 0;
+  double seconds = 0;
+  const std::string_view text(value);
+  const std::size_t colon = text.find(':');
+  const char* last = text.data() + text.size();
+  if (colon == std::string_view::npos ||
+      std::from_chars(text.data(), text.data() + colon, slow_task).ptr != text.data() + colon ||
+      std::from_chars(text.data() + colon + 1, last, seconds).ptr != last || !(seconds >= 0)) {
+    throw std::runtime_error("MRKIT_TEST_SLOW_TASK must be TASK:SECONDS, not '" +
+                             std::string(text) + "'");
+  }
+  return [slow_task, seconds](std::uint64_t task, const mrkit::Yield& yield) {
+    if (task != slow_task) return;
+    const auto until = mrkit::Clock::now() + std::chrono::duration<double>(seconds);
+    while (mrkit::Clock::now() < until) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      yield();
+    }
+  };
+}
+#endif
 
 // Which lines of the result are shown: every file's (default), none (--no-files), or only the
 // total as a bare number, as `wc --total=only` prints it (--total-only).
@@ -183,6 +224,9 @@ int wordcount(mrkit::Runtime& rt, int argc, char** argv) {
   opt.split_bytes = split;
   opt.frequencies = app.count("--top") > 0;
   opt.top = top;
+#ifdef MRKIT_WORDCOUNT_TEST_HOOK
+  opt.before_task = slow_task_from_environment();
+#endif
   mrkit::set_interrupt_note(mrkit::checkpoint_interrupt_note(opt.checkpoint_dir));
 
   mrkit::ProgressMeter meter(

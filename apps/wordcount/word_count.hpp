@@ -35,6 +35,11 @@ struct WordCountOptions {
   // an idle rank; the first copy to finish counts. 0: no limit (and no scratch copies).
   double task_time_limit = 0;
   std::function<void(const StragglerReport&)> on_straggler;  // on the mother
+  // Called on the rank that runs a task, before each copy of it counts, with the task's number
+  // (as in the checkpoint: tasks of split_bytes, from 0) and the scheduler's yield: long work
+  // in it calls yield often (a copy another rank beat is abandoned there). Empty: nothing. The
+  // end-to-end tests make a task slow with it (tests/CMakeLists.txt: wordcount_hooked).
+  std::function<void(std::uint64_t task, const Yield& yield)> before_task;
 };
 
 // Complete on the mother; other ranks hold only their own stats.

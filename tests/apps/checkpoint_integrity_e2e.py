@@ -14,13 +14,15 @@ a record is used only if it verifies, whatever was done to the directory.
                (LD_PRELOAD), with and without flock: exactly one proceeds, with the right
                output, the other is refused (exit 3) naming the reason; a re-run of the winner
                resumes to its own output. Two runs of the same job at once: the second is
-               refused as "in use by another run"
+               refused as "in use by another run" (wordcount's first held by the test build,
+               --hooked-bin, with MRKIT_TEST_SLOW_TASK)
   empty name   --checkpoint '' is refused (exit 2)
   modes        files in an owner-only directory are 0600, elsewhere they follow the umask
   bounded      wordcount --split-bytes 1 --checkpoint writes a bounded number of records and
                resumes at another rank count to the same output
 
-Usage: checkpoint_integrity_e2e.py --bindir DIR --ranks P --mpiexec MPIEXEC [--shim SO]
+Usage: checkpoint_integrity_e2e.py --bindir DIR --hooked-bin WORDCOUNT_HOOKED --ranks P
+           --mpiexec MPIEXEC [--shim SO]
 """
 
 import os
@@ -61,9 +63,10 @@ def flip(path, offset):
 class Program:
     """One checkpointing command: `args` for job A, `other` for job B (other results)."""
 
-    def __init__(self, name, runner, program, args, other, env=None):
+    def __init__(self, name, runner, program, args, other, env=None, hooked=None):
         self.name, self.runner, self.program = name, runner, program
         self.args, self.other, self.env = args, other, env
+        self.hooked = hooked  # wordcount's test build, which reads MRKIT_TEST_SLOW_TASK
 
     def argv(self, ck, args=None):
         args = self.args if args is None else args
@@ -74,10 +77,15 @@ class Program:
     def run(self, ck, args=None, direct=False, env=None):
         return self.runner.run(self.argv(ck, args), direct=direct, env=env)
 
+    def run_hooked(self, ck, args=None, direct=False, env=None):
+        return self.hooked.run(self.argv(ck, args), direct=direct, env=env)
+
 
 def main():
     ap = e2e.mpi_arguments(__doc__.split("\n")[0], binary="--bindir")
     ap.add_argument("--shim", default=None, help="checkpoint_race_shim.so (LD_PRELOAD)")
+    ap.add_argument("--hooked-bin", required=True,
+                    help="the test build of wordcount that reads MRKIT_TEST_SLOW_TASK")
     ap.add_argument("--pairs", type=int, default=0,
                     help="claim pairs for wordcount (default 16; a third for each montecarlo "
                          "subcommand)")
@@ -109,9 +117,11 @@ def run_all(opts, res, work):
                     timeout=120, fast_kill=True)
     mc = e2e.Runner(os.path.join(opts.bindir, "montecarlo"), opts.mpiexec, opts.ranks,
                     timeout=120, fast_kill=True)
+    wc_hooked = e2e.Runner(opts.hooked_bin, opts.mpiexec, opts.ranks, timeout=120,
+                           fast_kill=True)
     wc_args = ["--format", "json", "--top", "30", "--split-bytes", "20000", inp]
     programs = [
-        Program("wordcount", wc, "wordcount", wc_args, ["-i"] + wc_args),
+        Program("wordcount", wc, "wordcount", wc_args, ["-i"] + wc_args, hooked=wc_hooked),
         Program("montecarlo square", mc, "montecarlo",
                 ["--format", "json", "square", "--seeds", "600000"],
                 ["--format", "json", "square", "--seeds", "600000", "--first", "1"]),
@@ -256,15 +266,17 @@ def check_claims(res, work, p, tag, shim, pairs):
     ck = os.path.join(work, f"{tag}-claim-same")
     env = dict(base_env)
     env.pop("MRKIT_TEST_NO_FLOCK", None)
+    run_same = p.run
     if p.program == "wordcount":
         env["MRKIT_TEST_SLOW_TASK"] = "0:1.5"
+        run_same = p.run_hooked
     else:
         env["MRKIT_TEST_CLAIM_DELAY_MS"] = "1500"
         if not shim:
             return
     with futures.ThreadPoolExecutor(2) as pool:
-        fa = pool.submit(p.run, ck, None, False, env)
-        fb = pool.submit(p.run, ck, None, False, env)
+        fa = pool.submit(run_same, ck, None, False, env)
+        fb = pool.submit(run_same, ck, None, False, env)
         runs = [fa.result(), fb.result()]
     ok = [r for r in runs if r.rc == 0]
     busy = [r for r in runs if r.rc == 3 and "in use by another run" in r.stderr]

@@ -4,21 +4,22 @@ item 10).
 
 Usage (as registered in CTest, once per rank count P = 1, 2):
 
-    /usr/bin/python3 tests/apps/interrupt_e2e.py --bindir build/bin --ranks P \
-        --mpiexec /usr/bin/mpiexec
+    /usr/bin/python3 tests/apps/interrupt_e2e.py --bindir build/bin \
+        --hooked-bin build/tests/wordcount_hooked --ranks P --mpiexec /usr/bin/mpiexec
 
 What is checked, with SIGTERM and SIGINT sent to mpiexec (which passes either on to the ranks
 as SIGTERM; at P > 1 the line says `interrupted (SIGTERM from mpirun: a signal, or another rank
 failed)`, since mpiexec sends the same when a rank fails) and, at P = 1, to the program run
 alone (an MPI singleton):
-  1. wordcount on 40 files (about 44 tasks of 16 KiB), one task made slow (MRKIT_TEST_SLOW_TASK, 60 s), with -o FILE: the
+  1. wordcount on 40 files (about 44 tasks of 16 KiB), one task made slow (the test build,
+     --hooked-bin, with MRKIT_TEST_SLOW_TASK, 60 s), with -o FILE: the
      launch ends within LIMIT seconds of the signal, exit 1 under mpiexec (Open MPI's own code
      for a job it ended) or 128 + the signal alone (130, 143), nothing on stdout, exactly one
      `wordcount: ...` line on stderr, `wordcount: interrupted (SIG...); nothing saved (use
      --checkpoint DIR to resume)`, and the -o file untouched (same bytes, no stray file beside).
   2. The same with --checkpoint DIR, signalled once a few records are saved (16 KiB tasks, one
      per record): the line names DIR and says to run the same command again;
-     running it again (not slowed) resumes (`resumed from checkpoint: K of N tasks`, K >= 1) and
+     running it again (the shipped wordcount, not slowed) resumes (`resumed from checkpoint: K of N tasks`, K >= 1) and
      prints exactly what an uninterrupted run prints, whose total is Python's
      `len(data.split())` summed over the files.
   3. montecarlo pi (a run far too long to end by itself), with and without --checkpoint: the
@@ -109,6 +110,8 @@ def make_corpus(root):
 
 def main():
     ap = e2e.mpi_arguments(__doc__.splitlines()[0], binary="--bindir")
+    ap.add_argument("--hooked-bin", required=True,
+                    help="the test build of wordcount that reads MRKIT_TEST_SLOW_TASK")
     args = ap.parse_args()
     wordcount = os.path.join(args.bindir, "wordcount")
     montecarlo = os.path.join(args.bindir, "montecarlo")
@@ -141,7 +144,8 @@ def main():
                 with open(out_file, "wb") as f:
                     f.write(before)
                 name = f"wordcount, {NAMES[sig]} to {how} at {args.ranks} ranks"
-                run, after = interrupted_launch(argv(wordcount, wc_args), sig, env=slow_env)
+                run, after = interrupted_launch(argv(args.hooked_bin, wc_args), sig,
+                                                env=slow_env)
                 check_interrupted(res, name, run, after, "wordcount", sig, alone,
                                   args.ranks, "nothing saved (use --checkpoint DIR to resume)", out_file,
                                   before, out_dir)
@@ -150,7 +154,7 @@ def main():
                 ck = os.path.join(tmp, f"ck-{how}-{sig}")
                 name = f"wordcount --checkpoint, {NAMES[sig]} to {how} at {args.ranks} ranks"
                 run, after = interrupted_launch(
-                    argv(wordcount, wc_args + ["--checkpoint", ck]), sig, env=slow_env,
+                    argv(args.hooked_bin, wc_args + ["--checkpoint", ck]), sig, env=slow_env,
                     ready=lambda ck=ck: os.path.isdir(ck) and len(os.listdir(ck)) >= 4)
                 check_interrupted(res, name, run, after, "wordcount", sig, alone,
                                   args.ranks, f"saved in checkpoint {ck}: run the same command again",

@@ -3,7 +3,8 @@
 
 Usage (registered in CTest once per rank count P = 1, 2):
 
-    /usr/bin/python3 tests/apps/progress_e2e.py --bindir build/bin --ranks P --mpiexec mpiexec
+    /usr/bin/python3 tests/apps/progress_e2e.py --bindir build/bin \
+        --hooked-bin build/tests/wordcount_hooked --ranks P --mpiexec mpiexec
 
 The progress meter (lib/src/tasks/progress_meter.cpp) writes on the mother's standard error. On a
 terminal (the default there) an update every 250 ms, "\\r" LINE "\\033[K", rewrites one line, and
@@ -19,8 +20,9 @@ file with a small --split-bytes, montecarlo square --format json over many seeds
   2. Under mpiexec -n P, --progress on a run of more than 5 s: Open MPI gives the ranks a pipe
      for standard error, so these are the off-terminal lines, at least one and at most one per
      5 s; standard output byte for byte that of the run without --progress, whose standard
-     error stays empty. wordcount's long run is its test hook MRKIT_TEST_SLOW_TASK=1:5.5 with
-     --schedule static (the mother's second task sleeps 5.5 s), montecarlo's a big square.
+     error stays empty. wordcount's long run is its test build (--hooked-bin) with
+     MRKIT_TEST_SLOW_TASK=1:5.5 and --schedule static (the mother's second task sleeps 5.5 s),
+     montecarlo's a big square.
      The stdout of the hooked run is also checked against a run without the hook.
   3. Under mpiexec -n P with standard error a pseudo-terminal and no --progress: standard
      output as with a pipe, and whatever reaches the terminal is progress output (nothing, as
@@ -119,7 +121,7 @@ def write_corpus(path, megabytes):
             f.write(chunk)
 
 
-def test_wordcount(res, bindir, mpiexec, ranks, tmp):
+def test_wordcount(res, bindir, hooked_bin, mpiexec, ranks, tmp):
     corpus = os.path.join(tmp, "corpus.txt")
     write_corpus(corpus, 24)
     run = e2e.Runner(os.path.join(bindir, "wordcount"), mpiexec, ranks, timeout=TIMEOUT)
@@ -136,9 +138,10 @@ def test_wordcount(res, bindir, mpiexec, ranks, tmp):
 
     args = ["--schedule", "static", "--split-bytes", "65536"] + base
     env = dict(os.environ, MRKIT_TEST_SLOW_TASK="1:5.5")
-    slow = run.mpi(args, env=env)
+    hooked = e2e.Runner(hooked_bin, mpiexec, ranks, timeout=TIMEOUT)
+    slow = hooked.mpi(args, env=env)
     check_long(res, f"wordcount --schedule static at {ranks} ranks, a task of 5.5 s", "wordcount",
-               slow, run.mpi(args + ["--progress"], env=env))
+               slow, hooked.mpi(args + ["--progress"], env=env))
     plain = run.mpi(args)
     res.check(f"wordcount --schedule static at {ranks} ranks: the slow task changes nothing on "
               "standard output", plain.rc == 0 and plain.out == slow.out, plain.describe())
@@ -181,10 +184,13 @@ def test_montecarlo(res, bindir, mpiexec, ranks):
 
 
 def main():
-    a = e2e.mpi_arguments(__doc__.split("\n")[0], binary="--bindir").parse_args()
+    ap = e2e.mpi_arguments(__doc__.split("\n")[0], binary="--bindir")
+    ap.add_argument("--hooked-bin", required=True,
+                    help="the test build of wordcount that reads MRKIT_TEST_SLOW_TASK")
+    a = ap.parse_args()
     res = e2e.Results()
     with tempfile.TemporaryDirectory(prefix="progress-e2e-") as tmp:
-        test_wordcount(res, a.bindir, a.mpiexec, a.ranks, tmp)
+        test_wordcount(res, a.bindir, a.hooked_bin, a.mpiexec, a.ranks, tmp)
     test_montecarlo(res, a.bindir, a.mpiexec, a.ranks)
     return res.finish()
 

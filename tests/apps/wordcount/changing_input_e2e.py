@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Files that grow, shrink or are rewritten while wordcount reads them.
 
-The run reads a file in 64 KiB tasks; the test hook MRKIT_TEST_SLOW_TASK=1:SECONDS holds task 1
+The run reads a file in 64 KiB tasks; the test build of wordcount (--hooked-bin, never installed)
+reads MRKIT_TEST_SLOW_TASK=1:SECONDS, which holds task 1
 while the file is already open (seen in /proc/PID/fd), and the test changes the file then. Each
 case must end with exit 0, one warning naming the file and what happened, and the count the
 documented rule gives:
@@ -10,7 +11,7 @@ documented rule gives:
   rewritten: same size, new modification time: a warning that the count may mix contents
              (checked for files of 1 MiB or more; smaller ones are read in one go).
 An unchanged file gives no warning.
-  changing_input_e2e.py --bin WORDCOUNT --mpiexec MPIEXEC
+  changing_input_e2e.py --hooked-bin WORDCOUNT_HOOKED --mpiexec MPIEXEC
 """
 import argparse
 import json
@@ -54,7 +55,7 @@ def holds_open(pid, path):
 def run_changing(a, path, change):
     """Runs wordcount on `path`, calls change() once the file is open; returns (rc, out, err)."""
     env = dict(os.environ, MRKIT_TEST_SLOW_TASK=f"1:{HOLD_SECONDS}")
-    argv = [a.mpiexec, "-n", "1", a.bin, "--schedule", "static", "--split-bytes", str(SPLIT),
+    argv = [a.mpiexec, "-n", "1", a.hooked_bin, "--schedule", "static", "--split-bytes", str(SPLIT),
             "--format", "json", path]
     p = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                          stdin=subprocess.DEVNULL)
@@ -86,7 +87,8 @@ def children_of(pid):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--bin", required=True)
+    ap.add_argument("--hooked-bin", required=True,
+                    help="the test build of wordcount that reads MRKIT_TEST_SLOW_TASK")
     ap.add_argument("--mpiexec", required=True)
     a = ap.parse_args()
     e2e.set_mpi_defaults()

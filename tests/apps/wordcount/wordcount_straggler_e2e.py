@@ -4,14 +4,16 @@
 Usage (as registered in CTest, once per rank count P = 2, 3, 4):
 
     /usr/bin/python3 tests/apps/wordcount/wordcount_straggler_e2e.py --bin build/bin/wordcount \
-        --ranks P --mpiexec /usr/bin/mpiexec
+        --hooked-bin build/tests/wordcount_hooked --ranks P --mpiexec /usr/bin/mpiexec
 
-The straggler comes from wordcount's test hook MRKIT_TEST_SLOW_TASK=TASK:SECONDS (every copy
-of task TASK sleeps SECONDS first, calling the scheduler's yield every 10 ms). Checked:
+The straggler comes from the test build of wordcount (--hooked-bin, never installed), which reads
+MRKIT_TEST_SLOW_TASK=TASK:SECONDS (every copy of task TASK sleeps SECONDS first, calling the
+scheduler's yield every 10 ms) and passes it to the job as WordCountOptions::before_task. Checked:
   1. with the hook and a 0.3 s limit: exit 0, exactly one warning naming task 3, a rank of
      the job and the limit, and output identical to a run without hook and without limit;
   2. with the hook, the limit and --checkpoint: the same output (each task recorded once);
-  3. with a limit and no straggler: the same output and no warning;
+  3. with a limit and no straggler: the same output and no warning; the shipped wordcount
+     does not read MRKIT_TEST_SLOW_TASK (no straggler, no warning, with the variable set);
   4. bad uses: --schedule static with a limit, and limits that are not a positive finite
      number, exit 2 with a one-line message.
 
@@ -35,21 +37,25 @@ WARNING = re.compile(
 
 
 def main():
-    args = e2e.mpi_arguments(__doc__.split("\n")[0]).parse_args()
+    ap = e2e.mpi_arguments(__doc__.split("\n")[0])
+    ap.add_argument("--hooked-bin", required=True,
+                    help="the test build of wordcount that reads MRKIT_TEST_SLOW_TASK")
+    args = ap.parse_args()
     res = e2e.Results()
     check = res.check
     runner = e2e.Runner(args.bin, args.mpiexec, args.ranks, timeout=TIMEOUT)
+    hooked = e2e.Runner(args.hooked_bin, args.mpiexec, args.ranks, timeout=TIMEOUT)
 
-    def launch(extra, slow=None):
+    def launch(extra, slow=None, shipped=False):
         env = dict(os.environ)
         env.pop("MRKIT_TEST_SLOW_TASK", None)
         if slow:
             env["MRKIT_TEST_SLOW_TASK"] = slow
-        return runner.mpi(["--format", "tsv", "--top", "0", "-i", "--split-bytes", "16384"]
+        return (hooked if slow and not shipped else runner).mpi(["--format", "tsv", "--top", "0", "-i", "--split-bytes", "16384"]
                           + extra + [LICENSES], env=env)
 
-    def run(extra, slow=None):
-        r = launch(extra, slow)
+    def run(extra, slow=None, shipped=False):
+        r = launch(extra, slow, shipped)
         return r.rc, r.out, r.stderr
 
     def warnings(err):
@@ -75,6 +81,9 @@ def main():
 
     rc, got, err = run(["--task-time-limit", "30"])
     check("no straggler: same output, no warning",
+          rc == 0 and got == want and not warnings(err), err)
+    rc, got, err = run(["--task-time-limit", "0.3"], slow="3:1.5", shipped=True)
+    check("the shipped wordcount ignores MRKIT_TEST_SLOW_TASK: same output, no warning",
           rc == 0 and got == want and not warnings(err), err)
 
     for bad, message in ((["--schedule", "static", "--task-time-limit", "1"],
