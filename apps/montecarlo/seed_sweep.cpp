@@ -1,5 +1,7 @@
 #include "seed_sweep.hpp"
+#include "seed_sweep_record.hpp"
 
+#include <mrkit/comm/byte_codec.hpp>
 #include <mrkit/comm/reduce.hpp>
 #include <mrkit/core/clock.hpp>
 #include <mrkit/core/detail/mpi_check.hpp>
@@ -22,19 +24,6 @@
 namespace mrkit {
 namespace {
 
-void put_u64(std::string& out, std::uint64_t v) {
-  char bytes[sizeof v];
-  std::memcpy(bytes, &v, sizeof v);
-  out.append(bytes, sizeof v);
-}
-
-std::uint64_t take_u64(std::string_view& in) {
-  std::uint64_t v = 0;
-  std::memcpy(&v, in.data(), sizeof v);
-  in.remove_prefix(sizeof v);
-  return v;
-}
-
 // What makes two sweeps the same job: the seeds, the values drawn and the task numbering.
 std::string job_fingerprint(const SeedSweepOptions& o, std::uint64_t per_task,
                             std::uint64_t tasks) {
@@ -52,13 +41,10 @@ void merge_task_record(std::string_view in, std::uint64_t task, std::uint64_t se
     return std::runtime_error(fmt::format("corrupt checkpoint record for task {}", task));
   };
   if (in.size() % 16 != 0) throw corrupt();
-  std::vector<std::pair<std::uint64_t, std::uint64_t>> pairs;
+  const std::vector<std::pair<std::uint64_t, std::uint64_t>> pairs = decode_seed_record(in);
   std::uint64_t total = 0;
-  while (!in.empty()) {
-    const std::uint64_t value = take_u64(in);
-    const std::uint64_t count = take_u64(in);
+  for (const auto& [value, count] : pairs) {
     if (value >= counts.size() || count > seeds) throw corrupt();
-    pairs.emplace_back(value, count);
     total += count;
   }
   if (total != seeds) throw corrupt();
@@ -66,6 +52,23 @@ void merge_task_record(std::string_view in, std::uint64_t task, std::uint64_t se
 }
 
 }  // namespace
+
+void append_seed_count(std::string& record, std::uint64_t value, std::uint64_t count) {
+  ByteWriter writer(record);
+  writer.u64(value);
+  writer.u64(count);
+}
+
+std::vector<std::pair<std::uint64_t, std::uint64_t>> decode_seed_record(std::string_view record) {
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> pairs;
+  ByteReader in(record, "torn seed-sweep checkpoint record");
+  while (!in.done()) {
+    const std::uint64_t value = in.u64();
+    const std::uint64_t count = in.u64();
+    pairs.emplace_back(value, count);
+  }
+  return pairs;
+}
 
 SeedSweep sweep_numpy_seeds(const boost::mpi::communicator& comm, const SeedSweepOptions& options) {
   const NumpyRandint randint(options.low, options.high);
@@ -107,8 +110,7 @@ SeedSweep sweep_numpy_seeds(const boost::mpi::communicator& comm, const SeedSwee
     std::string record;
     for (const std::uint32_t v : out) {
       if (task_counts[v] == 0) continue;  // already recorded
-      put_u64(record, v);
-      put_u64(record, task_counts[v]);
+      append_seed_count(record, v, task_counts[v]);
       result.counts[v] += task_counts[v];
       task_counts[v] = 0;
     }

@@ -1,5 +1,7 @@
 #include "word_count.hpp"
+#include "word_count_record.hpp"
 
+#include <mrkit/comm/byte_codec.hpp>
 #include <mrkit/comm/chunked_messages.hpp>
 #include <mrkit/comm/reduce.hpp>
 #include <mrkit/core/clock.hpp>
@@ -23,13 +25,16 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <optional>
 #include <span>
 #include <stdexcept>
 #include <string_view>
+#include <thread>
 
 namespace mrkit {
 namespace {
@@ -108,18 +113,6 @@ void gather_changed_files(const boost::mpi::communicator& comm,
   for (auto& [index, text] : merged) warnings.push_back(std::move(text));
 }
 
-void put_u64(std::string& out, std::uint64_t v) {
-  out.append(reinterpret_cast<const char*>(&v), sizeof v);
-}
-
-std::uint64_t get_u64(std::string_view in, std::size_t& at) {
-  if (in.size() - at < 8) throw std::runtime_error("truncated checkpoint record");
-  std::uint64_t v = 0;
-  std::memcpy(&v, in.data() + at, 8);
-  at += 8;
-  return v;
-}
-
 // What makes two runs the same job: the options that change results or task numbers, and
 // every input file's path, size and modification time (and content, when read at listing).
 std::string job_fingerprint(const WordCountOptions& o, std::uint64_t split,
@@ -139,33 +132,74 @@ std::string job_fingerprint(const WordCountOptions& o, std::uint64_t split,
       version, o.frequencies, o.ignore_case, split, files.size(), bytes, WordCounts::hash(inputs));
 }
 
-// A finished record's result: (file, words) pairs, then its word table if tabulating.
+// A finished record's result (word_count_record.hpp).
+using wordcount::encode_task;
+using wordcount::merge_task;
+
+// Test hook, for the end-to-end tests only: MRKIT_TEST_SLOW_TASK=TASK:SECONDS makes every copy
+// of task TASK (numbered as in --checkpoint) sleep SECONDS before it counts, in 10 ms steps
+// that each call `yield`, so that it plays a straggler for --task-time-limit.
+struct SlowTaskHook {
+  std::uint64_t task = UINT64_MAX;
+  double seconds = 0;
+};
+
+SlowTaskHook slow_task_hook() {
+  const char* value = std::getenv("MRKIT_TEST_SLOW_TASK");
+  if (value == nullptr || *value == '\0') return {};
+  SlowTaskHook hook;
+  const std::string_view text(value);
+  const std::size_t colon = text.find(':');
+  const char* last = text.data() + text.size();
+  if (colon == std::string_view::npos ||
+      std::from_chars(text.data(), text.data() + colon, hook.task).ptr != text.data() + colon ||
+      std::from_chars(text.data() + colon + 1, last, hook.seconds).ptr != last ||
+      !(hook.seconds >= 0)) {
+    throw std::runtime_error("MRKIT_TEST_SLOW_TASK must be TASK:SECONDS, not '" +
+                             std::string(text) + "'");
+  }
+  return hook;
+}
+
+void play_straggler(const SlowTaskHook& hook, const Yield& yield) {
+  const auto until = Clock::now() + std::chrono::duration<double>(hook.seconds);
+  while (Clock::now() < until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    yield();
+  }
+}
+
+}  // namespace
+
+namespace wordcount {
+
 std::string encode_task(const std::vector<std::pair<std::size_t, std::uint64_t>>& counts,
                         const WordCounts* table) {
   std::string out;
-  put_u64(out, counts.size());
+  ByteWriter writer(out);
+  writer.u64(counts.size());
   for (const auto& [file, words] : counts) {
-    put_u64(out, file);
-    put_u64(out, words);
+    writer.u64(file);
+    writer.u64(words);
   }
-  if (table != nullptr) out += table->encode();
+  if (table != nullptr) writer.bytes(table->encode());
   return out;
 }
 
 void merge_task(std::string_view bytes, std::vector<std::uint64_t>& words_per_file,
                 WordCounts* table) {
-  std::size_t at = 0;
-  const std::uint64_t n = get_u64(bytes, at);
+  ByteReader in(bytes, "truncated checkpoint record");
+  const std::uint64_t n = in.u64();
   for (std::uint64_t i = 0; i < n; ++i) {
-    const std::uint64_t file = get_u64(bytes, at);
-    const std::uint64_t words = get_u64(bytes, at);
+    const std::uint64_t file = in.u64();
+    const std::uint64_t words = in.u64();
     if (file >= words_per_file.size()) throw std::runtime_error("corrupt checkpoint record");
     words_per_file[static_cast<std::size_t>(file)] += words;
   }
-  if (table != nullptr) table->merge_encoded(bytes.substr(at));
+  if (table != nullptr) table->merge_encoded(in.rest());
 }
 
-}  // namespace
+}  // namespace wordcount
 
 WordCountResult count_words(const boost::mpi::communicator& comm,
                             const std::vector<std::string>& paths,
@@ -235,6 +269,7 @@ WordCountResult count_words(const boost::mpi::communicator& comm,
 
   // Files found changed (size or modification time) after they were listed, by index.
   std::map<std::size_t, std::string> changed;
+  const SlowTaskHook hook = slow_task_hook();
   // A task's words per file.
   std::vector<std::pair<std::size_t, std::uint64_t>> counts;
   // Counts one piece of a file, reading it in buffers.
@@ -297,7 +332,7 @@ WordCountResult count_words(const boost::mpi::communicator& comm,
   };
   // Counts the words of one task into `into` (if tabulating), its words per file into `counts`.
   const auto scan_task = [&](std::uint64_t task, const Yield& yield, WordCounts* into) {
-    if (options.before_task) options.before_task(task, yield);
+    if (task == hook.task) play_straggler(hook, yield);
     for (const FilePiece& piece : space.pieces(tasks[task])) {
       const InputFile& file = result.files[piece.file];
       if (!file.content && piece.begin == 0 && piece.end == file.size &&

@@ -1,7 +1,9 @@
 #include "mrkit/io/input_files.hpp"
 
 #include "mrkit/io/detail/directory_fds.hpp"
+#include "mrkit/io/detail/file_listing.hpp"
 
+#include "mrkit/comm/byte_codec.hpp"
 #include "mrkit/comm/chunked_messages.hpp"
 #include "mrkit/core/runtime.hpp"
 
@@ -30,30 +32,9 @@ struct Found {
   bool pseudo = false;   // in a directory of a pseudo file system
 };
 
-// What the walk of the command-line paths found, in listing order.
-struct Walk {
-  std::vector<InputFile> files;
-  std::vector<std::uint8_t> pending;     // 1: a regular file whose size is still to be asked
-  std::vector<std::uint8_t> pseudo;      // 1: found in a directory of a pseudo file system
-  std::vector<std::size_t> root;         // the command-line path it was found under
-  std::vector<std::size_t> directories;  // the command-line paths that are directories
-  std::vector<std::string> warnings;     // the mother's only
-};
-
-// One pending file's answer to stat, as it travels between ranks (with `content` after it).
-struct FileStat {
-  std::uint64_t size = 0;  // listed, or the bytes of `content` when held
-  std::int64_t mtime_ns = 0;
-  std::uint32_t mode = 0;
-  std::int32_t error = 0;       // errno of a failed stat, else 0
-  std::int32_t read_error = 0;  // errno of a failed open or read (EFBIG: too big), else 0
-  std::uint32_t held = 0;       // 1: the file was read when listed, `size` bytes follow
-};
-
-struct PendingAnswer {
-  FileStat stat;
-  std::string content;
-};
+using detail::FileStat;
+using detail::PendingAnswer;
+using detail::Walk;
 
 std::int64_t mtime_ns(const struct stat& st) {
   return static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
@@ -429,108 +410,85 @@ InputListing finish(Walk walk, std::vector<PendingAnswer>& answers,
   return out;
 }
 
-// The walk travels as one chunked byte buffer: u64 file count, then per file u64 size, u64
-// mtime, u64 path length, u8 flags (1 pending, 2 pseudo, 4 held), u32 root, the path and, when
-// held, its `size` bytes of content; then u64 directory count and each directory's u64 index.
-// Warnings stay with the mother.
-void put(std::string& out, const void* p, std::size_t n) {
-  out.append(static_cast<const char*>(p), n);
-}
+}  // namespace
+
+namespace detail {
 
 std::string encode_walk(const Walk& walk) {
   std::string out;
-  const std::uint64_t files = walk.files.size();
-  put(out, &files, sizeof files);
+  ByteWriter writer(out);
+  writer.u64(walk.files.size());
   for (std::size_t i = 0; i < walk.files.size(); ++i) {
     const InputFile& f = walk.files[i];
-    const std::uint64_t head[3] = {f.size, static_cast<std::uint64_t>(f.mtime_ns), f.path.size()};
-    const auto root = static_cast<std::uint32_t>(walk.root[i]);
-    const auto flags =
-        static_cast<std::uint8_t>(walk.pending[i] | (walk.pseudo[i] << 1) | (f.content ? 4 : 0));
-    put(out, head, sizeof head);
-    put(out, &flags, 1);
-    put(out, &root, sizeof root);
-    out += f.path;
-    if (f.content) out += *f.content;
+    writer.u64(f.size);
+    writer.i64(f.mtime_ns);
+    writer.u64(f.path.size());
+    writer.u8(
+        static_cast<std::uint8_t>(walk.pending[i] | (walk.pseudo[i] << 1) | (f.content ? 4 : 0)));
+    writer.u32(static_cast<std::uint32_t>(walk.root[i]));
+    writer.bytes(f.path);
+    if (f.content) writer.bytes(*f.content);
   }
-  const std::uint64_t directories = walk.directories.size();
-  put(out, &directories, sizeof directories);
-  for (const std::size_t d : walk.directories) {
-    const std::uint64_t index = d;
-    put(out, &index, sizeof index);
-  }
+  writer.u64(walk.directories.size());
+  for (const std::size_t d : walk.directories) writer.u64(d);
   return out;
 }
 
-Walk decode_walk(const std::string& bytes) {
+Walk decode_walk(std::string_view bytes) {
   Walk walk;
-  std::size_t at = 0;
-  const auto take = [&](void* p, std::size_t n) {
-    if (bytes.size() - at < n) throw std::runtime_error("corrupt file listing");
-    std::memcpy(p, bytes.data() + at, n);
-    at += n;
-  };
-  std::uint64_t files = 0;
-  take(&files, sizeof files);
+  ByteReader in(bytes, "corrupt file listing");
+  const std::uint64_t files = in.u64();
   for (std::uint64_t i = 0; i < files; ++i) {
-    std::uint64_t head[3];
-    std::uint8_t flags = 0;
-    std::uint32_t root = 0;
-    take(head, sizeof head);
-    take(&flags, 1);
-    take(&root, sizeof root);
-    const std::uint64_t content = (flags & 4) != 0 ? head[0] : 0;
-    if (bytes.size() - at < head[2] || bytes.size() - at - head[2] < content)
-      throw std::runtime_error("corrupt file listing");
-    walk.files.push_back({bytes.substr(at, static_cast<std::size_t>(head[2])), head[0],
-                          static_cast<std::int64_t>(head[1]), std::nullopt});
-    at += static_cast<std::size_t>(head[2]);
-    if ((flags & 4) != 0) {
-      walk.files.back().content = bytes.substr(at, static_cast<std::size_t>(content));
-      at += static_cast<std::size_t>(content);
-    }
+    const std::uint64_t size = in.u64();
+    const std::int64_t mtime_ns = in.i64();
+    const std::uint64_t path_size = in.u64();
+    const std::uint8_t flags = in.u8();
+    const std::uint32_t root = in.u32();
+    walk.files.push_back({std::string(in.bytes(path_size)), size, mtime_ns, std::nullopt});
+    if ((flags & 4) != 0) walk.files.back().content = std::string(in.bytes(size));
     walk.pending.push_back(flags & 1);
     walk.pseudo.push_back((flags >> 1) & 1);
     walk.root.push_back(root);
   }
-  std::uint64_t directories = 0;
-  take(&directories, sizeof directories);
+  const std::uint64_t directories = in.u64();
   for (std::uint64_t i = 0; i < directories; ++i) {
-    std::uint64_t index = 0;
-    take(&index, sizeof index);
-    walk.directories.push_back(static_cast<std::size_t>(index));
+    walk.directories.push_back(static_cast<std::size_t>(in.u64()));
   }
   return walk;
 }
 
-// Each answer as its FileStat, then the content of a held file (FileStat::size bytes).
 std::string encode_answers(const std::vector<PendingAnswer>& answers) {
   std::string out;
-  out.reserve(answers.size() * sizeof(FileStat));
+  out.reserve(answers.size() * 32);
+  ByteWriter writer(out);
   for (const PendingAnswer& a : answers) {
-    put(out, &a.stat, sizeof a.stat);
-    out += a.content;
+    writer.u64(a.stat.size);
+    writer.i64(a.stat.mtime_ns);
+    writer.u32(a.stat.mode);
+    writer.i32(a.stat.error);
+    writer.i32(a.stat.read_error);
+    writer.u32(a.stat.held);
+    writer.bytes(a.content);
   }
   return out;
 }
 
-void decode_answers(const std::string& bytes, std::vector<PendingAnswer>& into) {
-  std::size_t at = 0;
-  while (at < bytes.size()) {
+void decode_answers(std::string_view bytes, std::vector<PendingAnswer>& into) {
+  ByteReader in(bytes, "corrupt file sizes");
+  while (!in.done()) {
     PendingAnswer a;
-    if (bytes.size() - at < sizeof a.stat) throw std::runtime_error("corrupt file sizes");
-    std::memcpy(&a.stat, bytes.data() + at, sizeof a.stat);
-    at += sizeof a.stat;
-    if (a.stat.held != 0) {
-      if (bytes.size() - at < a.stat.size) throw std::runtime_error("corrupt file sizes");
-      a.content.assign(bytes, at, static_cast<std::size_t>(a.stat.size));
-      at += static_cast<std::size_t>(a.stat.size);
-    }
+    a.stat.size = in.u64();
+    a.stat.mtime_ns = in.i64();
+    a.stat.mode = in.u32();
+    a.stat.error = in.i32();
+    a.stat.read_error = in.i32();
+    a.stat.held = in.u32();
+    if (a.stat.held != 0) a.content = std::string(in.bytes(a.stat.size));
     into.push_back(std::move(a));
   }
 }
 
-}  // namespace
+}  // namespace detail
 
 bool listed_size_is_content(int fd) {
   struct stat st {};
@@ -566,7 +524,7 @@ InputListing list_input_files(const boost::mpi::communicator& comm,
     bytes = encode_walk(walk);
   });
   broadcast_bytes(comm, bytes, mother_rank);
-  if (comm.rank() != mother_rank) walk = decode_walk(bytes);
+  if (comm.rank() != mother_rank) walk = detail::decode_walk(bytes);
   std::string().swap(bytes);
 
   // Each rank asks the sizes of its share of the pending files; every rank learns them all.

@@ -1,7 +1,10 @@
 #include "mrkit/random/estimator.hpp"
 
+#include "mrkit/random/detail/outcome_record.hpp"
+
 #include "mrkit/core/detail/mpi_check.hpp"
 
+#include "mrkit/comm/byte_codec.hpp"
 #include "mrkit/comm/chunked_messages.hpp"
 #include "mrkit/core/clock.hpp"
 #include "mrkit/core/runtime.hpp"
@@ -47,22 +50,6 @@ std::uint64_t task_samples(std::uint64_t samples, std::uint64_t tasks, std::uint
   return samples / tasks + (t < samples % tasks ? 1 : 0);
 }
 
-template <class T>
-void put(std::string& out, const T& value) {
-  char bytes[sizeof(T)];
-  std::memcpy(bytes, &value, sizeof(T));
-  out.append(bytes, sizeof(T));
-}
-
-template <class T>
-T take(std::string_view& in) {
-  if (in.size() < sizeof(T)) throw std::runtime_error("estimator: truncated message");
-  T value;
-  std::memcpy(&value, in.data(), sizeof(T));
-  in.remove_prefix(sizeof(T));
-  return value;
-}
-
 struct TaskMoments {
   std::uint64_t task = 0;
   Moments moments;
@@ -99,44 +86,6 @@ std::string job_fingerprint(const EstimatorOptions& o, detail::Tally tally, std:
       "samples_per_task {}\ntasks {}\ntasks_per_record {}",
       version, o.checkpoint_job, tally == detail::Tally::counts ? "counts" : "moments", o.samples,
       o.seed, o.stream, per_task, tasks, tasks_per_record);
-}
-
-// A finished task's tally, as recorded in the checkpoint (a record holds its tasks' tallies in
-// task order): counts are (samples, successes), moments (count, mean, M2) with the doubles' own
-// bytes, so they come back bit for bit and merge in the same task order as ever.
-std::string encode_outcome(detail::Tally tally, std::uint64_t n,
-                           const detail::TaskOutcome& outcome) {
-  std::string out;
-  if (tally == detail::Tally::counts) {
-    put(out, n);
-    put(out, outcome.successes);
-  } else {
-    put(out, outcome.moments.count());
-    put(out, outcome.moments.mean());
-    put(out, outcome.moments.m2());
-  }
-  return out;
-}
-
-detail::TaskOutcome decode_outcome(detail::Tally tally, std::uint64_t n, std::uint64_t task,
-                                   std::string_view in) {
-  const auto corrupt = [task] {
-    return std::runtime_error(fmt::format("corrupt checkpoint record for task {}", task));
-  };
-  detail::TaskOutcome outcome;
-  if (tally == detail::Tally::counts) {
-    if (in.size() != 16 || take<std::uint64_t>(in) != n) throw corrupt();
-    outcome.successes = take<std::uint64_t>(in);
-    if (outcome.successes > n) throw corrupt();
-  } else {
-    if (in.size() != 24) throw corrupt();
-    const auto count = take<std::uint64_t>(in);
-    const auto mean = take<double>(in);
-    const auto m2 = take<double>(in);
-    if (count != n) throw corrupt();
-    outcome.moments = Moments::from(count, mean, m2);
-  }
-  return outcome;
 }
 
 using detail::check;
@@ -228,6 +177,42 @@ Estimate Estimate::scaled(double factor) const noexcept {
 }
 
 namespace detail {
+
+std::string encode_outcome(Tally tally, std::uint64_t n, const TaskOutcome& outcome) {
+  std::string out;
+  ByteWriter writer(out);
+  if (tally == Tally::counts) {
+    writer.u64(n);
+    writer.u64(outcome.successes);
+  } else {
+    writer.u64(outcome.moments.count());
+    writer.f64(outcome.moments.mean());
+    writer.f64(outcome.moments.m2());
+  }
+  return out;
+}
+
+TaskOutcome decode_outcome(Tally tally, std::uint64_t n, std::uint64_t task,
+                           std::string_view record) {
+  const auto corrupt = [task] {
+    return std::runtime_error(fmt::format("corrupt checkpoint record for task {}", task));
+  };
+  ByteReader in(record, "estimator: truncated message");
+  TaskOutcome outcome;
+  if (tally == Tally::counts) {
+    if (record.size() != 16 || in.u64() != n) throw corrupt();
+    outcome.successes = in.u64();
+    if (outcome.successes > n) throw corrupt();
+  } else {
+    if (record.size() != 24) throw corrupt();
+    const auto count = in.u64();
+    const auto mean = in.f64();
+    const auto m2 = in.f64();
+    if (count != n) throw corrupt();
+    outcome.moments = Moments::from(count, mean, m2);
+  }
+  return outcome;
+}
 
 Estimate run_estimator(const boost::mpi::communicator& comm, const EstimatorOptions& options,
                        Tally tally, const TaskKernel& kernel) {
@@ -353,12 +338,13 @@ Estimate run_estimator(const boost::mpi::communicator& comm, const EstimatorOpti
     e.stopped_early = sums[3] != 0;
   } else {
     std::string mine;
-    put<std::uint64_t>(mine, stopped ? 1 : 0);
+    ByteWriter to_mother(mine);
+    to_mother.u64(stopped ? 1 : 0);
     for (const auto& d : done) {
-      put(mine, d.task);
-      put(mine, d.moments.count());
-      put(mine, d.moments.mean());
-      put(mine, d.moments.m2());
+      to_mother.u64(d.task);
+      to_mother.u64(d.moments.count());
+      to_mother.f64(d.moments.mean());
+      to_mother.f64(d.moments.m2());
     }
     const std::vector<std::string> all = gather_bytes(comm, mine, mother_rank);
     std::string merged;
@@ -369,34 +355,35 @@ Estimate run_estimator(const boost::mpi::communicator& comm, const EstimatorOpti
       every.reserve(records);
       std::uint64_t stopped_ranks = 0;
       for (const std::string& bytes : all) {
-        std::string_view in(bytes);
-        stopped_ranks += take<std::uint64_t>(in);
-        while (!in.empty()) {
+        ByteReader in(bytes, "estimator: truncated message");
+        stopped_ranks += in.u64();
+        while (!in.done()) {
           TaskMoments tm;
-          tm.task = take<std::uint64_t>(in);
-          const auto count = take<std::uint64_t>(in);
-          const auto mean = take<double>(in);
-          const auto m2 = take<double>(in);
+          tm.task = in.u64();
+          const auto count = in.u64();
+          const auto mean = in.f64();
+          const auto m2 = in.f64();
           tm.moments = Moments::from(count, mean, m2);
           every.push_back(tm);
         }
       }
       const std::uint64_t tasks_merged = every.size();
       const Moments total = merge_in_task_order(std::move(every));
-      put(merged, total.count());
-      put(merged, total.mean());
-      put(merged, total.m2());
-      put(merged, tasks_merged);
-      put(merged, stopped_ranks);
+      ByteWriter out(merged);
+      out.u64(total.count());
+      out.f64(total.mean());
+      out.f64(total.m2());
+      out.u64(tasks_merged);
+      out.u64(stopped_ranks);
     }
     broadcast_bytes(comm, merged, mother_rank);
-    std::string_view in(merged);
-    const auto count = take<std::uint64_t>(in);
-    const auto mean = take<double>(in);
-    const auto m2 = take<double>(in);
+    ByteReader in(merged, "estimator: truncated message");
+    const auto count = in.u64();
+    const auto mean = in.f64();
+    const auto m2 = in.f64();
     e.moments = Moments::from(count, mean, m2);
-    e.tasks = take<std::uint64_t>(in);
-    e.stopped_early = take<std::uint64_t>(in) != 0;
+    e.tasks = in.u64();
+    e.stopped_early = in.u64() != 0;
   }
   e.samples = e.moments.count();
   e.value = e.moments.mean();

@@ -1,35 +1,25 @@
 #include "mrkit/text/word_counts.hpp"
 
+#include "mrkit/comm/byte_codec.hpp"
+
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
 #include <algorithm>
 #include <cstring>
 #include <stdexcept>
+#include <tuple>
 
 namespace mrkit {
 namespace {
 
 constexpr std::size_t initial_slots = 1024;
 
-void put_u64(std::string& out, std::uint64_t v) {
-  char bytes[8];
-  std::memcpy(bytes, &v, 8);
-  out.append(bytes, 8);
-}
-
-std::uint64_t get_u64(std::string_view in, std::size_t at) {
-  std::uint64_t v = 0;
-  std::memcpy(&v, in.data() + at, 8);
-  return v;
-}
-
-// Wire format of one entry: u64 length, u64 count, then the word's bytes (host byte order:
-// all ranks of one job share an architecture).
+// Wire format of one entry: u64 length, u64 count, then the word's bytes.
 void encode_entry(std::string& out, std::string_view word, std::uint64_t count) {
-  put_u64(out, word.size());
-  put_u64(out, count);
-  out.append(word);
+  ByteWriter writer(out);
+  writer.put<std::uint64_t, std::uint64_t>(word.size(), count);
+  writer.bytes(word);
 }
 
 }  // namespace
@@ -216,25 +206,21 @@ std::string WordCounts::encode() const {
 
 void WordCounts::merge_encoded(std::string_view bytes) {
   // A first pass over the headers sizes the table once instead of growing it step by step.
+  // (A torn entry ends the count; the second pass throws on it.)
   std::size_t entries = 0;
   std::size_t key_bytes = 0;
-  for (std::size_t at = 0; bytes.size() - at >= 16;) {
-    const std::uint64_t length = get_u64(bytes, at);
-    if (length > bytes.size() - at - 16) break;
+  for (ByteReader scan(bytes); scan.remaining() >= 16;) {
+    const std::uint64_t length = std::get<0>(scan.get<std::uint64_t, std::uint64_t>());
+    if (length > scan.remaining()) break;
+    scan.skip(length);
     ++entries;
     key_bytes += static_cast<std::size_t>(length);
-    at += 16 + static_cast<std::size_t>(length);
   }
   reserve(size_ + entries, key_bytes);
-  std::size_t at = 0;
-  while (at < bytes.size()) {
-    if (bytes.size() - at < 16) throw std::runtime_error("truncated word-count buffer");
-    const std::uint64_t length = get_u64(bytes, at);
-    const std::uint64_t count = get_u64(bytes, at + 8);
-    at += 16;
-    if (length > bytes.size() - at) throw std::runtime_error("truncated word-count buffer");
-    add(bytes.substr(at, static_cast<std::size_t>(length)), count);
-    at += static_cast<std::size_t>(length);
+  ByteReader in(bytes, "truncated word-count buffer");
+  while (!in.done()) {
+    const auto [length, count] = in.get<std::uint64_t, std::uint64_t>();
+    add(in.bytes(length), count);
   }
 }
 

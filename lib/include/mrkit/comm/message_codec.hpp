@@ -3,12 +3,14 @@
 // so a value of any size (more than 2^31 bytes too) crosses in pieces of at most 1 GiB.
 #pragma once
 
+#include "mrkit/comm/byte_codec.hpp"
 #include "mrkit/comm/chunked_messages.hpp"
 
 #include <boost/archive/binary_iarchive.hpp>
 #include <boost/archive/binary_oarchive.hpp>
 #include <boost/mpi/communicator.hpp>
 
+#include <bit>
 #include <cstdint>
 #include <cstring>
 #include <functional>
@@ -44,10 +46,20 @@ template <class T>
   if constexpr (std::is_same_v<T, std::string>) {
     return value;
   } else if constexpr (detail::is_plain_number<T>) {
-    return std::string(reinterpret_cast<const char*>(&value), sizeof value);
+    std::string out;
+    ByteWriter(out).put(value);
+    return out;
   } else if constexpr (detail::is_plain_vector<T>::value) {
-    return std::string(reinterpret_cast<const char*>(value.data()),
-                       value.size() * sizeof(typename T::value_type));
+    using V = typename T::value_type;
+    if constexpr (std::endian::native == std::endian::little) {  // the layout: one copy
+      return std::string(reinterpret_cast<const char*>(value.data()), value.size() * sizeof(V));
+    } else {
+      std::string out;
+      out.reserve(value.size() * sizeof(V));
+      ByteWriter writer(out);
+      for (const V v : value) writer.put(v);
+      return out;
+    }
   } else {
     std::ostringstream out;
     {
@@ -63,15 +75,20 @@ template <class T>
   if constexpr (std::is_same_v<T, std::string>) {
     return std::string(bytes);
   } else if constexpr (detail::is_plain_number<T>) {
-    if (bytes.size() != sizeof(T)) throw std::runtime_error("decode: wrong size for a number");
-    T value;
-    std::memcpy(&value, bytes.data(), sizeof value);
+    ByteReader reader(bytes, "decode: wrong size for a number");
+    const T value = reader.get<T>();
+    reader.expect_done();
     return value;
   } else if constexpr (detail::is_plain_vector<T>::value) {
     using V = typename T::value_type;
     if (bytes.size() % sizeof(V) != 0) throw std::runtime_error("decode: torn vector");
     T value(bytes.size() / sizeof(V));
-    if (!bytes.empty()) std::memcpy(value.data(), bytes.data(), bytes.size());
+    if constexpr (std::endian::native == std::endian::little) {  // the layout: one copy
+      if (!bytes.empty()) std::memcpy(value.data(), bytes.data(), bytes.size());
+    } else {
+      ByteReader reader(bytes, "decode: torn vector");
+      for (V& v : value) v = reader.get<V>();
+    }
     return value;
   } else {
     std::istringstream in{std::string(bytes)};
@@ -82,36 +99,24 @@ template <class T>
   }
 }
 
-// Several byte strings in one: each as a 64-bit length and its bytes.
+// Several byte strings in one: each as a 64-bit length and its bytes (ByteWriter::piece).
 inline void append_piece(std::string& out, std::string_view piece) {
-  const std::uint64_t n = piece.size();
-  out.append(reinterpret_cast<const char*>(&n), sizeof n);
-  out.append(piece);
+  ByteWriter(out).piece(piece);
 }
 
 // Reads pieces written by append_piece, in order.
 class PieceReader {
  public:
-  explicit PieceReader(std::string_view bytes) : bytes_(bytes) {}
-  [[nodiscard]] bool done() const noexcept { return at_ == bytes_.size(); }
-  [[nodiscard]] std::string_view next() {
-    std::uint64_t n = 0;
-    if (bytes_.size() - at_ < sizeof n) throw std::runtime_error("torn message: no length");
-    std::memcpy(&n, bytes_.data() + at_, sizeof n);
-    at_ += sizeof n;
-    if (bytes_.size() - at_ < n) throw std::runtime_error("torn message: short piece");
-    const std::string_view piece = bytes_.substr(at_, static_cast<std::size_t>(n));
-    at_ += static_cast<std::size_t>(n);
-    return piece;
-  }
+  explicit PieceReader(std::string_view bytes) : reader_(bytes, "torn message: short piece") {}
+  [[nodiscard]] bool done() const noexcept { return reader_.done(); }
+  [[nodiscard]] std::string_view next() { return reader_.piece(); }
   template <class T>
   [[nodiscard]] T next_value() {
     return decode<T>(next());
   }
 
  private:
-  std::string_view bytes_;
-  std::size_t at_ = 0;
+  ByteReader reader_;
 };
 
 namespace detail {
