@@ -25,16 +25,13 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <charconv>
 #include <chrono>
-#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <optional>
 #include <span>
 #include <stdexcept>
 #include <string_view>
-#include <thread>
 
 namespace mrkit {
 namespace {
@@ -136,39 +133,6 @@ std::string job_fingerprint(const WordCountOptions& o, std::uint64_t split,
 using wordcount::encode_task;
 using wordcount::merge_task;
 
-// Test hook, for the end-to-end tests only: MRKIT_TEST_SLOW_TASK=TASK:SECONDS makes every copy
-// of task TASK (numbered as in --checkpoint) sleep SECONDS before it counts, in 10 ms steps
-// that each call `yield`, so that it plays a straggler for --task-time-limit.
-struct SlowTaskHook {
-  std::uint64_t task = UINT64_MAX;
-  double seconds = 0;
-};
-
-SlowTaskHook slow_task_hook() {
-  const char* value = std::getenv("MRKIT_TEST_SLOW_TASK");
-  if (value == nullptr || *value == '\0') return {};
-  SlowTaskHook hook;
-  const std::string_view text(value);
-  const std::size_t colon = text.find(':');
-  const char* last = text.data() + text.size();
-  if (colon == std::string_view::npos ||
-      std::from_chars(text.data(), text.data() + colon, hook.task).ptr != text.data() + colon ||
-      std::from_chars(text.data() + colon + 1, last, hook.seconds).ptr != last ||
-      !(hook.seconds >= 0)) {
-    throw std::runtime_error("MRKIT_TEST_SLOW_TASK must be TASK:SECONDS, not '" +
-                             std::string(text) + "'");
-  }
-  return hook;
-}
-
-void play_straggler(const SlowTaskHook& hook, const Yield& yield) {
-  const auto until = Clock::now() + std::chrono::duration<double>(hook.seconds);
-  while (Clock::now() < until) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    yield();
-  }
-}
-
 }  // namespace
 
 namespace wordcount {
@@ -269,7 +233,6 @@ WordCountResult count_words(const boost::mpi::communicator& comm,
 
   // Files found changed (size or modification time) after they were listed, by index.
   std::map<std::size_t, std::string> changed;
-  const SlowTaskHook hook = slow_task_hook();
   // A task's words per file.
   std::vector<std::pair<std::size_t, std::uint64_t>> counts;
   // Counts one piece of a file, reading it in buffers.
@@ -332,7 +295,7 @@ WordCountResult count_words(const boost::mpi::communicator& comm,
   };
   // Counts the words of one task into `into` (if tabulating), its words per file into `counts`.
   const auto scan_task = [&](std::uint64_t task, const Yield& yield, WordCounts* into) {
-    if (task == hook.task) play_straggler(hook, yield);
+    if (options.before_task) options.before_task(task, yield);
     for (const FilePiece& piece : space.pieces(tasks[task])) {
       const InputFile& file = result.files[piece.file];
       if (!file.content && piece.begin == 0 && piece.end == file.size &&
