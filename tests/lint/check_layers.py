@@ -30,7 +30,8 @@ ALLOWED = {
     "text": {"core", "comm", "io", "tasks"},
     "random": {"core", "comm", "io", "tasks"},
     "patterns": {"core", "comm", "io", "tasks"},
-    "cli": {"core", "comm", "io", "tasks", "text", "random", "patterns"},
+    "mapreduce": {"core", "comm", "io", "tasks", "text"},
+    "cli": {"core", "comm", "io", "tasks", "text", "random", "patterns", "mapreduce"},
 }
 INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]', re.M)
 

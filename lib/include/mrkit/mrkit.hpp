@@ -6,6 +6,7 @@
 #include "mrkit/comm.hpp"
 #include "mrkit/core.hpp"
 #include "mrkit/io.hpp"
+#include "mrkit/mapreduce.hpp"
 #include "mrkit/patterns.hpp"
 #include "mrkit/random.hpp"
 #include "mrkit/tasks.hpp"

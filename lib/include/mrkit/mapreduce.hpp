@@ -1,0 +1,9 @@
+// mrkit/mapreduce: typed map-reduce over tasks: reduce_by_key, group_by_key, map_only, the
+// distributed KeyValues result and the key hash that places keys on ranks.
+// Every public header of the layer; see docs/architecture.md for what each layer may use.
+#pragma once
+
+#include "mrkit/mapreduce/key_hash.hpp"
+#include "mrkit/mapreduce/key_values.hpp"
+#include "mrkit/mapreduce/map_only.hpp"
+#include "mrkit/mapreduce/reduce_by_key.hpp"
