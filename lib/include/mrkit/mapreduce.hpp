@@ -5,5 +5,6 @@
 
 #include "mrkit/mapreduce/key_hash.hpp"
 #include "mrkit/mapreduce/key_values.hpp"
+#include "mrkit/mapreduce/line_source.hpp"
 #include "mrkit/mapreduce/map_only.hpp"
 #include "mrkit/mapreduce/reduce_by_key.hpp"
