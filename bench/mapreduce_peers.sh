@@ -11,7 +11,8 @@
 # Environment:
 #   REPEAT=3                 runs per measurement (the best one counts)
 #   MRKIT_BIN=build/bin      where wordcount is (copied with its libmrkit*.so at the start, so a
-#                            rebuild of the shared build dir during the run changes nothing)
+#                            rebuild of the shared build dir during the run changes nothing;
+#                            libmrkit*.so.* in MRKIT_BIN itself come first)
 #   PEERS_PREFIX=/work/peers/build, MRMPI_WORDFREQ=$PEERS_PREFIX/bin/mrmpi-wordfreq,
 #   THRILL_WORDCOUNT=$PEERS_PREFIX/bin/thrill-word_count_run
 #   MRMPI_PARTS=8            MR-MPI's wordfreq maps one task per file (it reads each file whole):
@@ -66,7 +67,8 @@ if [[ ! -x $bin/wordcount ]]; then
   exit 1
 fi
 cp "$bin/wordcount" "$work/mrkit/"
-mapfile -t libs < <(ldd "$bin/wordcount" 2>/dev/null | awk '$1 ~ /^libmrkit/ { print $3 }')
+mapfile -t libs < <(LD_LIBRARY_PATH=$bin${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH} \
+  ldd "$bin/wordcount" 2>/dev/null | awk '$1 ~ /^libmrkit/ { print $3 }')
 ((${#libs[@]} == 0)) || cp -L "${libs[@]}" "$work/mrkit/"
 mrkit=(env "LD_LIBRARY_PATH=$work/mrkit" "$work/mrkit/wordcount" --top 10)
 if ! "${mrkit[@]}" --version >/dev/null 2>&1; then
@@ -110,7 +112,10 @@ cat "$corpus" >/dev/null
 resident=$(fincore --bytes --noheadings --output RES "$corpus" 2>/dev/null || echo "?")
 other_space=$(LC_ALL=C grep -c $'[\t\r\v\f]' "$corpus" || true)
 echo "corpus: $corpus, $bytes bytes ($resident in the page cache); $(nproc) cores;" \
-  "best of $repeat; commit $(git -C "$root" rev-parse --short HEAD)"
+  "best of $repeat"
+echo "mrkit: $bin/wordcount, commit $(git -C "$root" rev-parse --short HEAD)" \
+  "($(git -C "$root" status --porcelain -- lib apps | wc -l) files in lib/ and apps/ differ from it)"
+echo "load average at the start: $(cut -d ' ' -f 1-3 /proc/loadavg)"
 echo "lines with white space other than space and newline (tab, CR, VT, FF): $other_space"
 
 # Checks: the same total as wc -w and the same top 10 as mrkit, at every rank count.
@@ -121,7 +126,7 @@ mrkit_summary() {
     awk -F '\t' '$1 == "total" { print "total", $2 } $1 == "word" { print $2, $3 }' | sort
 }
 mrmpi_summary() {
-  mrmpi_cmd "$1" 2>/dev/null |
+  mrmpi_cmd "$1" 2>/dev/null | tee "$work/mrmpi.out" |
     awk '/ total words, / { print "total", $1 } /^[0-9]+ [^ ]+$/' | sort
 }
 thrill_summary() { # COMMAND RANKS
@@ -152,6 +157,8 @@ for n in "${ranks[@]}"; do
   if ((have_mrmpi)); then
     mrmpi_summary "$n" >"$work/mrmpi.n"
     check MR-MPI "$n" "$work/mrmpi.n"
+    # its memory pages and whether they overflowed to disk ("max file size")
+    echo "  MR-MPI's own report: $(grep -m1 '^MR stats' "$work/mrmpi.out" || true)"
   fi
   if ((have_thrill)); then
     thrill_summary thrill_cmd "$n" >"$work/thrill.n"
