@@ -2,7 +2,7 @@
 // against a reference that splits the whole file at once (Python's
 // [l.removesuffix(b"\r") for l in data.split(b"\n")], without the empty piece after a final
 // newline), with blocks small enough that lines cross them.
-#include <mrkit/mapreduce/line_source.hpp>
+#include <mrkit/mapreduce/range_records.hpp>
 
 #include <fcntl.h>
 #include <gtest/gtest.h>

@@ -3,8 +3,10 @@
 // Every public header of the layer; see docs/architecture.md for what each layer may use.
 #pragma once
 
+#include "mrkit/mapreduce/file_source.hpp"
 #include "mrkit/mapreduce/key_hash.hpp"
 #include "mrkit/mapreduce/key_values.hpp"
-#include "mrkit/mapreduce/line_source.hpp"
 #include "mrkit/mapreduce/map_only.hpp"
+#include "mrkit/mapreduce/range_records.hpp"
 #include "mrkit/mapreduce/reduce_by_key.hpp"
+#include "mrkit/mapreduce/task_yield.hpp"

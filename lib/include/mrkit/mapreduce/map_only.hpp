@@ -80,7 +80,8 @@ template <class T, class Map>
   std::vector<typename TaskRecords<T>::Task> local;
   (void)run_tasks(
       comm, options.schedule, tasks,
-      [&](std::uint64_t task, const Yield&) {
+      [&](std::uint64_t task, const Yield& yield) {
+        const TaskYieldScope scope(yield);
         typename TaskRecords<T>::Task mine{task, {}};
         auto emit = [&mine](auto&& record) {
           mine.records.emplace_back(std::forward<decltype(record)>(record));

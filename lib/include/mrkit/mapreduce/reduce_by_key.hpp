@@ -24,6 +24,7 @@
 #pragma once
 
 #include "mrkit/mapreduce/key_values.hpp"
+#include "mrkit/mapreduce/task_yield.hpp"
 #include "mrkit/tasks/scheduler.hpp"
 
 #include <boost/mpi/communicator.hpp>
@@ -76,7 +77,11 @@ template <class K, class V, class Map, class Combine>
   KeyTable<K, V> local;
   Emitter<K, V, Combine> emit(local, combine);
   (void)run_tasks(
-      comm, options.schedule, tasks, [&](std::uint64_t task, const Yield&) { map(task, emit); },
+      comm, options.schedule, tasks,
+      [&](std::uint64_t task, const Yield& yield) {
+        const TaskYieldScope scope(yield);
+        map(task, emit);
+      },
       options.progress, options.dynamic, options.stop);
   return KeyValues<K, V>(comm, shuffle_by_key<K, V>(comm, std::move(local), combine));
 }
@@ -106,7 +111,11 @@ template <class K, class V, class Map>
     }
   };
   (void)run_tasks(
-      comm, options.schedule, tasks, [&](std::uint64_t task, const Yield&) { map(task, emit); },
+      comm, options.schedule, tasks,
+      [&](std::uint64_t task, const Yield& yield) {
+        const TaskYieldScope scope(yield);
+        map(task, emit);
+      },
       options.progress, options.dynamic, options.stop);
   KeyTable<K, Values> mine = shuffle_by_key<K, Values>(comm, std::move(local), append);
   for (auto& entry : mine) std::sort(entry.second.begin(), entry.second.end());
