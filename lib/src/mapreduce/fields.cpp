@@ -242,18 +242,20 @@ std::string_view without_plus(std::string_view s) {
 
 std::optional<std::int64_t> parse_integer(std::string_view text) {
   const std::string_view s = without_plus(trim_ascii_space(text));
+  if (s.empty()) return std::nullopt;
   std::int64_t value = 0;
   const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
-  if (s.empty() || ec != std::errc{} || end != s.data() + s.size()) return std::nullopt;
+  if (ec != std::errc{} || end != s.data() + s.size()) return std::nullopt;
   return value;
 }
 
 std::optional<double> parse_number(std::string_view text) {
   const std::string_view s = without_plus(trim_ascii_space(text));
+  if (s.empty()) return std::nullopt;
   double value = 0;
   // Out of range (too large, or so small it rounds to 0) is refused as not finite is.
   const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
-  if (s.empty() || ec != std::errc{} || end != s.data() + s.size() || !std::isfinite(value)) {
+  if (ec != std::errc{} || end != s.data() + s.size() || !std::isfinite(value)) {
     return std::nullopt;
   }
   return value;
