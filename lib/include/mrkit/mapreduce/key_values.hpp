@@ -151,6 +151,14 @@ class KeyValues {
     return gather_pairs(best, root, before, k);
   }
 
+  // This rank's range of all pairs sorted by `before` (a strict total order, as by_key and
+  // by_value_descending are): rank r holds the r-th range, so the ranges concatenated in rank
+  // order are every pair sorted, the same sequence at every rank count. A sample sort, balanced
+  // to about the mean per rank (sort_across_ranks in mapreduce/sorted_output.hpp, included at
+  // the end of this header). Collective.
+  template <class Before = decltype(by_key)>
+  [[nodiscard]] std::vector<Pair> sorted(Before before = {}) const;
+
  private:
   template <class Pairs, class Before>
   [[nodiscard]] std::vector<Pair> gather_pairs(const Pairs& pairs, int root, Before before,
@@ -168,3 +176,6 @@ class KeyValues {
 };
 
 }  // namespace mrkit
+
+// KeyValues::sorted's definition and the sample sort it runs.
+#include "mrkit/mapreduce/sorted_output.hpp"  // IWYU pragma: export
