@@ -7,13 +7,19 @@
 #include <mrkit/text/tokenizer.hpp>
 
 #include <gtest/gtest.h>
+#include <stdlib.h>
+#include <boost/mpi/collectives.hpp>
 #include <boost/serialization/string.hpp>
+#include <boost/serialization/vector.hpp>
 
+#include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <tuple>
 #include <utility>
 #include <vector>
@@ -266,5 +272,136 @@ TEST(KeyHash, OwnersSpreadKeysAndAgreeWithTheHash) {
   // Strings hash the same as their views (the tables search with std::string_view).
   ok = ok && mrkit::KeyHash<std::string>{}(std::string("abc")) ==
                  mrkit::KeyHash<std::string>{}(std::string_view("abc"));
+  ASSERT_TRUE(all_ranks(ok));
+}
+
+namespace {
+
+// A fresh directory path shared by every rank (the mother makes it unique; none creates it).
+std::string shared_temp_path(const char* stem) {
+  std::string path;
+  if (world().rank() == 0) {
+    char dir[] = "/tmp/mrkit-mr-XXXXXX";
+    path = std::string(::mkdtemp(dir)) + "/" + stem;
+  }
+  boost::mpi::broadcast(world(), path, 0);
+  return path;
+}
+
+// Removes the temporary directory of shared_temp_path (after every rank is done with it).
+void remove_shared(const std::string& path) {
+  world().barrier();
+  if (world().rank() == 0) std::filesystem::remove_all(std::filesystem::path(path).parent_path());
+}
+
+// reduce_by_key's word count over the generated tasks; counts the tasks this run mapped.
+std::vector<std::pair<std::string, std::uint64_t>> checkpointed_count(
+    const mrkit::JobOptions& options, std::uint64_t& mapped) {
+  std::uint64_t mine = 0;
+  auto counts = mrkit::reduce_by_key<std::string, std::uint64_t>(
+      world(), tasks,
+      [&](std::uint64_t task, auto& emit) {
+        ++mine;
+        mrkit::for_each_word(task_text(task), [&](std::string_view w) { emit(w, 1U); });
+      },
+      std::plus<>{}, options);
+  mapped = mrkit::sum_all(world(), mine);
+  return counts.gather();
+}
+
+}  // namespace
+
+TEST(ReduceByKey, ACheckpointedJobStoppedEarlyResumesToTheSameResult) {
+  const auto want = reference_counts();
+  const std::vector<std::pair<std::string, std::uint64_t>> want_all(want.begin(), want.end());
+  for (const auto schedule : schedules) {
+    mrkit::JobOptions options = with(schedule);
+    options.checkpoint_dir = shared_temp_path("ckpt");
+    options.fingerprint = "test word count";
+    // The first run stops early (as if interrupted): only some tasks are recorded.
+    int asked = 0;
+    options.stop = [&asked] { return ++asked > 5; };
+    std::uint64_t first = 0;
+    (void)checkpointed_count(options, first);
+    // The second runs only the rest, and merges what the first one recorded.
+    options.stop = {};
+    std::uint64_t second = 0;
+    const auto resumed = checkpointed_count(options, second);
+    // A third finds every task recorded and maps none.
+    std::uint64_t third = 0;
+    const auto again = checkpointed_count(options, third);
+    // Another job's options are refused on every rank.
+    mrkit::JobOptions other = options;
+    other.fingerprint = "another job";
+    bool refused = false;
+    try {
+      std::uint64_t ignored = 0;
+      (void)checkpointed_count(other, ignored);
+    } catch (const mrkit::InputError&) {
+      refused = true;
+    }
+    bool ok = first > 0 && first < tasks && first + second == tasks && third == 0 && refused;
+    if (world().rank() == 0) ok = ok && resumed == want_all && again == want_all;
+    remove_shared(options.checkpoint_dir);
+    ASSERT_TRUE(all_ranks(ok)) << mrkit::to_string(schedule) << " mapped " << first << " + "
+                               << second << " + " << third << " of " << tasks;
+  }
+}
+
+TEST(ReduceByKey, ReissuedStragglersCountOnce) {
+  // Task 3 is slow: with re-issue, idle ranks run copies of it; only one copy may count.
+  const auto want = reference_counts();
+  mrkit::JobOptions options = with(mrkit::Schedule::dynamic);
+  options.dynamic.task_time_limit = 0.05;
+  options.dynamic.reissue = true;
+  options.dynamic.on_straggler = [](const mrkit::StragglerReport&) {};
+  auto counts = mrkit::reduce_by_key<std::string, std::uint64_t>(
+      world(), tasks,
+      [&](std::uint64_t task, auto& emit) {
+        mrkit::for_each_word(task_text(task), [&](std::string_view w) { emit(w, 1U); });
+        if (task == 3) {
+          for (int i = 0; i < 30; ++i) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+            mrkit::yield_in_task();
+          }
+        }
+      },
+      std::plus<>{}, options);
+  const auto all = counts.gather();
+  bool ok = true;
+  if (world().rank() == 0) {
+    ok = std::vector<std::pair<std::string, std::uint64_t>>(want.begin(), want.end()) == all;
+  }
+  ASSERT_TRUE(all_ranks(ok));
+}
+
+TEST(GroupByKey, ACheckpointedGroupResumesWithEveryValueOnce) {
+  mrkit::JobOptions options = with(mrkit::Schedule::dynamic);
+  options.checkpoint_dir = shared_temp_path("ckpt-group");
+  options.fingerprint = "test group";
+  const auto group = [&] {
+    return mrkit::group_by_key<std::uint64_t, std::uint64_t>(
+               world(), tasks,
+               [](std::uint64_t task, auto& emit) {
+                 for (std::uint64_t i = 0; i < 5; ++i) emit(task % 4, task * 10 + i);
+               },
+               options)
+        .gather();
+  };
+  int asked = 0;
+  options.stop = [&asked] { return ++asked > 7; };
+  (void)group();
+  options.stop = {};
+  const auto all = group();
+  bool ok = true;
+  if (world().rank() == 0) {
+    std::map<std::uint64_t, std::vector<std::uint64_t>> want;
+    for (std::uint64_t t = 0; t < tasks; ++t) {
+      for (std::uint64_t i = 0; i < 5; ++i) want[t % 4].push_back(t * 10 + i);
+    }
+    ok = std::vector<std::pair<std::uint64_t, std::vector<std::uint64_t>>>(want.begin(),
+                                                                           want.end()) == all;
+  }
+  remove_shared(options.checkpoint_dir);
   ASSERT_TRUE(all_ranks(ok));
 }
