@@ -22,6 +22,7 @@
 #include <functional>
 #include <map>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -398,4 +399,60 @@ TEST(WriteParts, ARankThatCannotWriteIsOneErrorOnEveryRankAndNoMarker) {
   ok = ok && error.find('\n') == std::string::npos;
   ok = ok && !fs::exists(good / "_SUCCESS");
   ASSERT_TRUE(all_ranks(ok)) << error;
+}
+
+TEST(WriteParts, AFormatThatThrowsIsOneErrorOnEveryRankAndWritesNothing) {
+  const fs::path dir = fs::path(mrkit::testing::shared_temp_dir()) / "out";
+  const Records records;
+  const auto result = records.run();
+  // Only the rank holding "k42" fails.
+  const auto format = [](const Pair& p) -> std::string {
+    if (p.first == "k42") throw std::runtime_error("no text for k42");
+    return tsv(p);
+  };
+  const std::string error =
+      error_of([&] { mrkit::write_sorted_parts(world(), dir.string(), result, by_key, format); });
+  bool ok = same_on_every_rank(error) && error.starts_with("CollectiveError: ");
+  ok = ok && error.find("no text for k42") != std::string::npos;
+  ok = ok && error.find(" (" + mrkit::Runtime::host() + ")") != std::string::npos;
+  ok = ok && !fs::exists(dir);
+  ASSERT_TRUE(all_ranks(ok)) << error;
+}
+
+namespace {
+
+// A user's key: no std::hash, travels through Boost.Serialization.
+struct Version {
+  std::vector<int> parts;
+  std::string tag;
+  friend bool operator==(const Version&, const Version&) = default;
+  friend auto operator<=>(const Version&, const Version&) = default;
+  template <class Archive>
+  void serialize(Archive& archive, unsigned /*version*/) {
+    archive& parts& tag;
+  }
+};
+
+}  // namespace
+
+TEST(SortAcrossRanks, UserStructKeys) {
+  using VersionPair = std::pair<Version, std::int64_t>;
+  std::vector<VersionPair> all;
+  for (int i = 0; i < 500; ++i) {
+    all.emplace_back(Version{{i % 7, i % 11, i}, i % 3 == 0 ? "rc" : ""}, -(i % 13));
+  }
+  std::vector<VersionPair> mine;
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    if (static_cast<int>(i * 7 % static_cast<std::size_t>(world().size())) == world().rank()) {
+      mine.push_back(all[i]);
+    }
+  }
+  auto want_by_key = all;
+  std::sort(want_by_key.begin(), want_by_key.end(), by_key);
+  auto want_by_value = all;
+  std::sort(want_by_value.begin(), want_by_value.end(), by_value_descending);
+  const auto got_by_key = concatenation(ranges_of(mrkit::sort_across_ranks(world(), mine, by_key)));
+  const auto got_by_value =
+      concatenation(ranges_of(mrkit::sort_across_ranks(world(), mine, by_value_descending)));
+  ASSERT_TRUE(all_ranks(got_by_key == want_by_key && got_by_value == want_by_value));
 }

@@ -73,7 +73,10 @@ void prepare_directory(const std::string& dir) {
     struct stat st {};
     if (err != EEXIST) fail(dir, "create directory", err);
     if (::stat(dir.c_str(), &st) != 0) fail(dir, "create directory", errno);
-    if (!S_ISDIR(st.st_mode)) fail(dir, "create directory", ENOTDIR);
+    if (!S_ISDIR(st.st_mode)) {
+      throw std::runtime_error(fmt::format(
+          "cannot create directory '{}': a file that is not a directory is there", dir));
+    }
   }
   // The marker first: a crash between the two leaves no marker beside stale parts.
   remove_file(dir + "/" + std::string(success_marker));

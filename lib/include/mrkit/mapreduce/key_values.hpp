@@ -1,15 +1,16 @@
 // A distributed table of (key, value): each rank holds the keys it owns (owner_rank of the key's
 // hash), each key once. What reduce_by_key and group_by_key hand back.
 //
-//   auto counts = mrkit::reduce_by_key<std::string, std::uint64_t>(comm, tasks, map,
-//   std::plus<>{}); for (const auto& [word, n] : counts.local()) ...            // this rank's
-//   part, any order auto all = counts.gather();                                 // on the root,
-//   sorted by key auto top = counts.top_k(10, mrkit::by_value_descending);    // on the root, in
-//   that order
+//   auto counts = mrkit::reduce_by_key<std::string, std::uint64_t>(comm, tasks, map, plus);
+//   for (const auto& [word, n] : counts.local()) ...  // this rank's part, any order
+//   auto all = counts.gather();                        // on the root, sorted by key
+//   auto top = counts.top_k(10, mrkit::by_value_descending);  // on the root, in that order
+//   auto mine = counts.sorted(mrkit::by_value_descending);    // this rank's range of all
 //
-// Every function but local() is collective. Results on the root never depend on the number of
-// ranks, the schedule or the hash-table order: they are sorted, ties broken by key. (With an
-// exact combine: sums of integers are exact, sums of floating point depend on their order.)
+// Every function but local() is collective. Results never depend on the number of ranks, the
+// schedule or the hash-table order: they are sorted, ties broken by key (sorted(): the ranges
+// concatenated in rank order). (With an exact combine: sums of integers are exact, sums of
+// floating point depend on their order.)
 #pragma once
 
 #include "mrkit/comm/byte_codec.hpp"
