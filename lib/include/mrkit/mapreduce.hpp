@@ -3,7 +3,9 @@
 // Every public header of the layer; see docs/architecture.md for what each layer may use.
 #pragma once
 
+#include "mrkit/mapreduce/fields.hpp"
 #include "mrkit/mapreduce/file_source.hpp"
+#include "mrkit/mapreduce/integer_source.hpp"
 #include "mrkit/mapreduce/key_hash.hpp"
 #include "mrkit/mapreduce/key_values.hpp"
 #include "mrkit/mapreduce/map_only.hpp"
