@@ -2,136 +2,81 @@
 #include "word_count_record.hpp"
 
 #include <mrkit/comm/byte_codec.hpp>
-#include <mrkit/comm/chunked_messages.hpp>
 #include <mrkit/comm/reduce.hpp>
 #include <mrkit/core/clock.hpp>
 #include <mrkit/core/runtime.hpp>
-#include <mrkit/io/byte_ranges.hpp>
-#include <mrkit/io/detail/directory_fds.hpp>
-#include <mrkit/io/whole_files.hpp>
+#include <mrkit/mapreduce/file_source.hpp>
+#include <mrkit/mapreduce/map_phase.hpp>
+#include <mrkit/mapreduce/task_yield.hpp>
 #include <mrkit/tasks/checkpointed_tasks.hpp>
 #include <mrkit/text/word_reduce.hpp>
-#include <mrkit/text/word_scan.hpp>
 #include <mrkit/version.hpp>
 
-#include <fcntl.h>
 #include <fmt/format.h>
-#include <sys/stat.h>
-#include <unistd.h>
-#include <boost/mpi/collectives.hpp>
-#include <boost/serialization/map.hpp>
-#include <boost/serialization/string.hpp>
-#include <boost/serialization/vector.hpp>
 
-#include <algorithm>
-#include <cerrno>
-#include <chrono>
-#include <cstring>
-#include <map>
 #include <optional>
-#include <span>
-#include <stdexcept>
 #include <string_view>
+#include <utility>
 
 namespace mrkit {
 namespace {
 
-// Files of at least this size are checked for a rewrite in place (modification time) when read.
-constexpr std::uint64_t mtime_check_bytes = std::uint64_t{1} << 20;
+// What a rank (or one checkpoint record, or one copy of a task) has counted: the words of each
+// file piece, folded into per-file totals from time to time, and the word table.
+struct WordTally {
+  std::vector<FileSource::PieceWords> pieces;  // not yet folded into per_file
+  std::vector<std::uint64_t> per_file;         // empty until the first fold
+  WordCounts table;
 
-// Keeps the last file opened by this rank (consecutive pieces are usually of the same file) and
-// the directory of the last one: files of one directory are opened relative to it, so that many
-// small files do not cost a walk of their whole path each.
-class OpenFile {
- public:
-  OpenFile() = default;
-  OpenFile(const OpenFile&) = delete;
-  OpenFile& operator=(const OpenFile&) = delete;
-  ~OpenFile() { close(); }
-
-  int get(std::size_t index, const std::string& path, std::uint64_t size) {
-    if (fd_ >= 0 && index_ == index) return fd_;
-    close();
-    const detail::DirectoryFds::Where where = dirs_.at(path);
-    fd_ = ::openat(where.dir_fd, where.name, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-    if (fd_ < 0) throw std::runtime_error("cannot open '" + path + "': " + std::strerror(errno));
-    // Worth a system call only for files read in many buffers.
-    if (size >= (std::uint64_t{4} << 20)) ::posix_fadvise(fd_, 0, 0, POSIX_FADV_SEQUENTIAL);
-    index_ = index;
-    return fd_;
+  void fold(std::size_t files) {
+    if (pieces.empty()) return;
+    if (per_file.size() < files) per_file.resize(files);
+    for (const auto& [file, words] : pieces) per_file[file] += words;
+    pieces.clear();
   }
-
- private:
-  void close() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-  int fd_ = -1;
-  std::size_t index_ = 0;
-  detail::DirectoryFds dirs_;
 };
 
-// A file whose size or modification time differs, once read, from when it was listed was
-// written to while it was counted: its count is of the bytes that were there when read (up to
-// the listed size), which may mix old and new content. Called when a read saw the size change,
-// and for the modification time of big files by the rank that reads a file's last piece.
-void note_if_changed(int fd, std::size_t index, const InputFile& file, bool size_changed,
-                     std::map<std::size_t, std::string>& changed) {
-  struct stat st {};
-  if (::fstat(fd, &st) != 0) return;
-  const auto size = static_cast<std::uint64_t>(st.st_size);
-  const std::int64_t mtime =
-      static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
-  if (!size_changed && size == file.size && mtime == file.mtime_ns) return;
-  changed[index] =
-      size == file.size
-          ? fmt::format(
-                "'{}' was modified while it was counted: its count may mix old and new "
-                "content",
-                file.path)
-          : fmt::format(
-                "'{}' {} while it was counted ({} bytes listed, {} now): its count is of "
-                "the bytes read, at most the first {}",
-                file.path, size < file.size ? "shrank" : "grew", file.size, size, file.size);
-}
+// The map phase's accumulator operations (mapreduce/map_phase.hpp) for a WordTally; a
+// checkpoint record is word_count_record.hpp's.
+struct WordTallyOps {
+  std::size_t files = 0;
+  bool frequencies = false;
 
-// Collective: every rank's changed files reach the mother's warnings, in file order.
-void gather_changed_files(const boost::mpi::communicator& comm,
-                          std::map<std::size_t, std::string>& changed,
-                          std::vector<std::string>& warnings) {
-  if (comm.rank() != mother_rank) {
-    boost::mpi::gather(comm, changed, mother_rank);
-    return;
+  void merge(WordTally& into, WordTally& from) const {
+    from.fold(files);
+    into.fold(files);
+    if (!from.per_file.empty()) {
+      into.per_file.resize(files);
+      for (std::size_t f = 0; f < files; ++f) into.per_file[f] += from.per_file[f];
+    }
+    if (into.table.empty()) {
+      std::swap(into.table, from.table);
+    } else {
+      into.table.merge(from.table);
+    }
+    from = WordTally{};
   }
-  std::vector<std::map<std::size_t, std::string>> all;
-  boost::mpi::gather(comm, changed, all, mother_rank);
-  std::map<std::size_t, std::string> merged;  // a re-issued task may see a file twice
-  for (auto& m : all) merged.merge(m);
-  for (auto& [index, text] : merged) warnings.push_back(std::move(text));
-}
-
-// What makes two runs the same job: the options that change results or task numbers, and
-// every input file's path, size and modification time (and content, when read at listing).
-std::string job_fingerprint(const WordCountOptions& o, std::uint64_t split,
-                            const std::vector<InputFile>& files) {
-  std::string inputs;
-  std::uint64_t bytes = 0;
-  for (const InputFile& f : files) {
-    inputs += fmt::format("{}\t{}\t{}\n", f.path, f.size, f.mtime_ns);
-    // A file read whole when listed (/proc, /sys) may change without changing its size or
-    // time: its content is part of the job, so a resume never mixes two snapshots of it.
-    if (f.content) inputs += fmt::format("content {:016x}\n", WordCounts::hash(*f.content));
-    bytes += f.size;
+  [[nodiscard]] std::string encode(const WordTally& tally) const {
+    std::vector<std::pair<std::size_t, std::uint64_t>> counts;
+    for (std::size_t f = 0; f < tally.per_file.size(); ++f) {
+      if (tally.per_file[f] != 0) counts.emplace_back(f, tally.per_file[f]);
+    }
+    for (const auto& [file, words] : tally.pieces) counts.emplace_back(file, words);
+    return wordcount::encode_task(counts, frequencies ? &tally.table : nullptr);
   }
-  return fmt::format(
-      "job wordcount {}\nfrequencies {}\nignore_case {}\nsplit_bytes {}\nfiles {}\nbytes {}\n"
-      "inputs {:016x}",
-      version, o.frequencies, o.ignore_case, split, files.size(), bytes, WordCounts::hash(inputs));
-}
+  void merge_encoded(WordTally& into, std::string_view bytes) const {
+    into.fold(files);
+    into.per_file.resize(files);
+    wordcount::merge_task(bytes, into.per_file, frequencies ? &into.table : nullptr);
+  }
+};
 
-// A finished record's result (word_count_record.hpp).
-using wordcount::encode_task;
-using wordcount::merge_task;
+// What makes two runs the same job: the options that change results, and the input (its
+// split, and every file's path, size and modification time: FileSource::fingerprint).
+std::string job_fingerprint(const WordCountOptions& o, const FileSource& source) {
+  return fmt::format("job wordcount {}\nfrequencies {}\nignore_case {}\n{}", version, o.frequencies,
+                     o.ignore_case, source.fingerprint());
+}
 
 }  // namespace
 
@@ -176,206 +121,73 @@ WordCountResult count_words(const boost::mpi::communicator& comm,
   result.ranks = comm.size();
 
   // The mother lists the inputs, the ranks ask their sizes; all learn the same list or error.
-  InputListing listing = list_input_files(comm, paths);
-  result.files = std::move(listing.files);
-  if (comm.rank() == mother_rank) result.warnings = std::move(listing.warnings);
-
-  std::vector<std::uint64_t> sizes;
-  sizes.reserve(result.files.size());
-  for (const InputFile& f : result.files) sizes.push_back(f.size);
-  const ByteSpace space(sizes);
-
-  result.split_bytes = options.split_bytes;
-  if (result.split_bytes == 0 && !options.checkpoint_dir.empty()) {
-    // Task numbers must not depend on the rank count, so a run can resume on other ranks.
-    result.split_bytes = balanced_split_bytes(space.total(), 1, 256, std::uint64_t{1} << 20,
-                                              std::uint64_t{64} << 20);
-  }
-  if (result.split_bytes == 0) {
-    // Static: one contiguous share per rank. Dynamic: ~16 tasks per rank for balance,
-    // between 1 MiB (amortise a request) and 64 MiB.
-    result.split_bytes =
-        options.schedule == Schedule::static_blocks
-            ? balanced_split_bytes(space.total(), comm.size(), 1, 1, UINT64_MAX)
-            : balanced_split_bytes(space.total(), comm.size(), 16, std::uint64_t{1} << 20,
-                                   std::uint64_t{64} << 20);
-  }
-  const std::vector<IndexRange> tasks = split_evenly(space.total(), result.split_bytes);
-  result.tasks = tasks.size();
-  // With a checkpoint, runs of consecutive tasks are counted and recorded together (one file,
-  // one fsync each): enough for 16 KiB of input, at most 4096 records (--split-bytes 1 would
-  // otherwise write a file per byte); from the split and task count alone, so a checkpoint
-  // resumes at any rank count. Without, every task on its own.
-  const std::uint64_t group =
-      options.checkpoint_dir.empty()
-          ? 1
-          : tasks_per_record(result.split_bytes, std::uint64_t{16} << 10, tasks.size());
-  const CheckpointedTasks checkpointed(
-      comm, options.checkpoint_dir,
-      fmt::format("{}\ntasks_per_record {}",
-                  job_fingerprint(options, result.split_bytes, result.files), group),
-      tasks.size(), group);
-  result.resumed_tasks = checkpointed.resumed_tasks();
-  if (comm.rank() == mother_rank) {
-    for (const std::string& w : checkpointed.warnings()) result.warnings.push_back(w);
-  }
+  // With a checkpoint the default split size does not depend on the rank count.
+  FileSourceOptions source_options;
+  source_options.split_bytes = options.split_bytes;
+  source_options.schedule = options.schedule;
+  source_options.same_tasks_at_every_rank_count = !options.checkpoint_dir.empty();
+  source_options.block_bytes = options.buffer_bytes;
+  const FileSource source(comm, paths, source_options);
+  result.files = source.files();
+  result.warnings = source.warnings();
+  result.split_bytes = source.split_bytes();
+  result.tasks = source.tasks();
 
   RankTimer timer;
-  double io_seconds = 0;  // inside tasks: opening and reading files
-  result.words_per_file.assign(result.files.size(), 0);
-  WordCounts table;
-  WordCounts* table_ptr = options.frequencies ? &table : nullptr;
-  ScanOptions scan;
-  scan.buffer_bytes = options.buffer_bytes;
-  scan.ignore_case = options.ignore_case;
-  std::vector<char> buffer;
-  OpenFile open_file;
-
-  // Files found changed (size or modification time) after they were listed, by index.
-  std::map<std::size_t, std::string> changed;
-  // A task's words per file.
-  std::vector<std::pair<std::size_t, std::uint64_t>> counts;
-  // Counts one piece of a file, reading it in buffers.
-  const auto scan_piece = [&](const FilePiece& piece, const Yield& yield, WordCounts* into) {
-    const InputFile& file = result.files[piece.file];
-    if (file.content) {  // read when listed (its listed size was not its content): one snapshot
-      const ScanResult r = scan_words(memory_reader(*file.content), file.size,
-                                      {piece.begin, piece.end}, scan, into, buffer, yield);
-      timer.add_bytes(r.bytes_read);
-      counts.emplace_back(piece.file, r.words);
-      return;
-    }
-    auto io_start = Clock::now();
-    const int fd = open_file.get(piece.file, file.path, file.size);
-    const ReadAt pread_at = pread_reader(fd, file.path);
-    io_seconds += seconds_since(io_start);
-    const ReadAt reader = [&](std::uint64_t offset, std::span<char> into_buffer) {
-      io_start = Clock::now();
-      const std::size_t got = pread_at(offset, into_buffer);
-      io_seconds += seconds_since(io_start);
-      return got;
-    };
-    const ScanResult r =
-        scan_words(reader, file.size, {piece.begin, piece.end}, scan, into, buffer, yield);
-    timer.add_bytes(r.bytes_read);
-    counts.emplace_back(piece.file, r.words);
-    // A size change is seen by the reads; a rewrite in place only by the modification time,
-    // worth a system call for files read in many buffers.
-    if (r.size_changed || (piece.end == file.size && file.size >= mtime_check_bytes)) {
-      note_if_changed(fd, piece.file, file, r.size_changed, changed);
-    }
-  };
-  // Small files, whole: read a batch at a time (whole_files.hpp), counted from memory. A file
-  // whose size changed since it was listed goes through scan_piece, which reports it.
-  WholeFileReader whole_files;
-  std::vector<WholeFile> batch;
-  std::vector<std::size_t> batch_files;
-  const std::uint64_t small_file_bytes =
-      std::min<std::uint64_t>(options.buffer_bytes, mtime_check_bytes);
-  const auto scan_batch = [&](const Yield& yield, WordCounts* into) {
-    if (batch.empty()) return;
-    const auto io_start = Clock::now();
-    double counting = 0;
-    whole_files.read(batch, WordCounts::read_padding, [&](std::size_t i, std::span<char> bytes) {
-      const auto count_start = Clock::now();
-      const std::size_t f = batch_files[i];
-      if (bytes.size() != result.files[f].size) {
-        scan_piece({f, 0, result.files[f].size}, yield, into);
-      } else {
-        const ScanResult r = scan_bytes(bytes, scan, into);
-        timer.add_bytes(r.bytes_read);
-        counts.emplace_back(f, r.words);
-      }
-      counting += seconds_since(count_start);
-    });
-    io_seconds += seconds_since(io_start) - counting;
-    batch.clear();
-    batch_files.clear();
-    yield();
-  };
-  // Counts the words of one task into `into` (if tabulating), its words per file into `counts`.
-  const auto scan_task = [&](std::uint64_t task, const Yield& yield, WordCounts* into) {
-    if (options.before_task) options.before_task(task, yield);
-    for (const FilePiece& piece : space.pieces(tasks[task])) {
-      const InputFile& file = result.files[piece.file];
-      if (!file.content && piece.begin == 0 && piece.end == file.size &&
-          file.size < small_file_bytes) {
-        batch.push_back({&file.path, file.size});
-        batch_files.push_back(piece.file);
-        continue;
-      }
-      scan_batch(yield, into);  // keep the files' order
-      scan_piece(piece, yield, into);
-    }
-    scan_batch(yield, into);
-  };
-  // Counts the tasks of one record (one task without a checkpoint) afresh into `counts`.
-  const auto scan_record = [&](std::uint64_t record, const Yield& yield, WordCounts* into) {
-    counts.clear();
-    for (std::uint64_t task = checkpointed.first_task(record); task < checkpointed.end_task(record);
-         ++task) {
-      scan_task(task, yield, into);
-    }
-  };
-  WordCounts task_table;  // a task's own words: with a checkpoint, or until its copy counts
-  // Adds a finished task's counts (and task_table) to this rank's.
-  const auto commit_task = [&](std::uint64_t task, bool own_table) {
-    for (const auto& [file, words] : counts) result.words_per_file[file] += words;
-    if (checkpointed.enabled()) {
-      checkpointed.save(task, encode_task(counts, table_ptr != nullptr ? &task_table : nullptr));
-    }
-    if (own_table && table_ptr != nullptr) {
-      table.merge(task_table);
-      task_table = WordCounts{};
-    }
-  };
-  ScheduleStats sched;
+  JobOptions job;
+  job.schedule = options.schedule;
+  job.progress = options.progress;
+  job.checkpoint_dir = options.checkpoint_dir;
+  job.fingerprint = job_fingerprint(options, source);
+  // Runs of consecutive tasks are recorded together (one file, one fsync each): enough for
+  // 16 KiB of input, at most 4096 records (--split-bytes 1 would otherwise write a file per
+  // byte); from the split and task count alone, so a checkpoint resumes at any rank count.
+  job.tasks_per_record =
+      tasks_per_record(result.split_bytes, std::uint64_t{16} << 10, result.tasks);
+  job.timer = &timer;
   if (options.task_time_limit > 0) {
     // A task may run as several copies: each counts aside and commits only if it finished first.
-    DynamicOptions dynamic;
-    dynamic.task_time_limit = options.task_time_limit;
-    dynamic.reissue = true;
-    dynamic.on_straggler = options.on_straggler;  // reports name the record's first task
-    sched = checkpointed.run_pure(
-        options.schedule,
-        [&](std::uint64_t task, const Yield& yield) -> Commit {
-          if (table_ptr != nullptr) task_table = WordCounts{};  // an abandoned copy's words
-          scan_record(task, yield, table_ptr != nullptr ? &task_table : nullptr);
-          return [&commit_task, task] { commit_task(task, true); };
-        },
-        options.progress, dynamic);
-  } else {
-    sched = checkpointed.run(
-        options.schedule,
-        [&](std::uint64_t task, const Yield& yield) {
-          const bool own_table = checkpointed.enabled() && table_ptr != nullptr;
-          scan_record(task, yield, own_table ? &task_table : table_ptr);
-          commit_task(task, own_table);
-        },
-        options.progress);
+    job.dynamic.task_time_limit = options.task_time_limit;
+    job.dynamic.reissue = true;
+    job.dynamic.on_straggler = options.on_straggler;  // reports name the record's first task
   }
-  // The mother adds what earlier runs finished (a record she cannot use is named, exit 3).
-  checkpointed.merge_finished([&](std::uint64_t, std::string_view bytes) {
-    merge_task(bytes, result.words_per_file, table_ptr);
-  });
-  timer.add(sched);  // tasks committed; bytes also count copies another rank beat
-  timer.add_io_inside_tasks(io_seconds);
-  timer.note_data_bytes(table.memory_bytes());
 
+  // The map: the words of each task, counted per file piece and tabulated by the word scanner.
+  const Yield yield = [] { yield_in_task(); };
+  const std::size_t files = result.files.size();
+  auto map_into = [&](std::uint64_t task, WordTally& tally) {
+    if (options.before_task) options.before_task(task, yield);
+    source.count_words(task, options.frequencies ? &tally.table : nullptr, options.ignore_case,
+                       tally.pieces);
+    if (tally.pieces.size() >= 4096) tally.fold(files);
+  };
+  WordTallyOps ops{files, options.frequencies};
+  MapPhase<WordTally> phase =
+      run_map_phase<WordTally>(comm, result.tasks, map_into, ops, job, "wordcount");
+  phase.local.fold(files);
+  result.resumed_tasks = phase.resumed_tasks;
+  for (std::string& w : phase.warnings) result.warnings.push_back(std::move(w));
+  timer.add_io_inside_tasks(source.io_seconds());
+  timer.add_bytes(source.bytes_read());  // also counts copies another rank beat
+  timer.note_data_bytes(phase.local.table.memory_bytes());
+
+  // The reduce: per-file totals to the mother; the word tables by hash to their owners.
   std::optional<RankTimer::Scope> reducing(std::in_place, timer, TimeBucket::wait);
+  result.words_per_file = std::move(phase.local.per_file);
+  result.words_per_file.resize(files);
   sum_to_root(comm, result.words_per_file, mother_rank);
   if (comm.rank() == mother_rank) {
     for (const std::uint64_t n : result.words_per_file) result.total_words += n;
   }
   if (options.frequencies) {
-    const WordCounts mine = exchange_word_counts(comm, std::move(table));
+    const WordCounts mine = exchange_word_counts(comm, std::move(phase.local.table));
     timer.note_data_bytes(mine.memory_bytes());
     result.distinct_words = sum_all(comm, mine.size());
     result.top = gather_top_k(comm, mine, options.top, mother_rank);
   }
   reducing.reset();
 
-  gather_changed_files(comm, changed, result.warnings);
+  for (std::string& w : source.changed_files(comm)) result.warnings.push_back(std::move(w));
   result.rank_times = gather_rank_times(comm, timer, mother_rank);
   if (comm.rank() != mother_rank) result.rank_times = {timer.snapshot(comm.rank())};
   result.seconds = seconds_since(start);

@@ -9,12 +9,19 @@
 #include "mrkit/mapreduce/task_yield.hpp"
 #include "mrkit/text/word_scan.hpp"
 
+#include "mrkit/text/word_counts.hpp"
+
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/stat.h>
 #include <unistd.h>
+#include <boost/mpi/collectives.hpp>
+#include <boost/serialization/map.hpp>
+#include <boost/serialization/string.hpp>
 
 #include <cerrno>
 #include <cstring>
+#include <map>
 #include <stdexcept>
 
 namespace mrkit {
@@ -23,6 +30,8 @@ namespace {
 
 // Whole files below this size are read a batch at a time (io/whole_files.hpp).
 constexpr std::uint64_t small_file_bytes = std::uint64_t{1} << 20;
+// count_words checks files of at least this size for a rewrite in place (modification time).
+constexpr std::uint64_t mtime_check_bytes = std::uint64_t{1} << 20;
 
 }  // namespace
 
@@ -36,6 +45,30 @@ struct FileSource::Reader {
   std::vector<FilePiece> batch_pieces;
   std::uint64_t bytes_read = 0;
   double io_seconds = 0;
+  std::vector<char> scan_buffer;               // count_words'
+  std::map<std::size_t, std::string> changed;  // files seen changed, by index
+
+  // A file whose size or modification time differs, once read, from when it was listed was
+  // written to while it was read: its words are of the bytes that were there when read (up to
+  // the listed size), which may mix old and new content.
+  void note_if_changed(std::size_t file, const InputFile& input, bool size_changed) {
+    struct stat st {};
+    if (fd < 0 || index != file || ::fstat(fd, &st) != 0) return;
+    const auto size = static_cast<std::uint64_t>(st.st_size);
+    const std::int64_t mtime =
+        static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+    if (!size_changed && size == input.size && mtime == input.mtime_ns) return;
+    changed[file] =
+        size == input.size
+            ? fmt::format(
+                  "'{}' was modified while it was counted: its count may mix old and new "
+                  "content",
+                  input.path)
+            : fmt::format(
+                  "'{}' {} while it was counted ({} bytes listed, {} now): its count is of "
+                  "the bytes read, at most the first {}",
+                  input.path, size < input.size ? "shrank" : "grew", input.size, size, input.size);
+  }
 
   Reader() = default;
   Reader(const Reader&) = delete;
@@ -127,25 +160,28 @@ double FileSource::io_seconds() const noexcept {
   return reader_->io_seconds;
 }
 
-// Calls read_piece(piece, read_at, name) for each piece of `task`, in order: files read when
-// listed from their snapshot, small whole files a batch at a time, others with pread.
-template <class ForPiece>
-void FileSource::for_each_piece(std::uint64_t task, const ForPiece& read_piece) const {
+// Calls on_range(piece, read_at) for each piece of `task`, in order, or on_whole(piece, bytes)
+// for a small whole file read in a batch (its bytes, exactly its listed size, followed by
+// `padding` writable bytes): files read when listed from their snapshot, small whole files a
+// batch at a time, others with pread. A batched file whose size changed since it was listed
+// goes to on_range, which sees the change.
+template <class OnRange, class OnWhole>
+void FileSource::for_each_piece(std::uint64_t task, const OnRange& on_range,
+                                const OnWhole& on_whole, std::size_t padding) const {
   Reader& r = *reader_;
   const auto flush_batch = [&] {
     if (r.batch.empty()) return;
     const auto start = Clock::now();
     double in_records = 0;
-    r.whole.read(r.batch, 0, [&](std::size_t i, std::span<char> bytes) {
+    r.whole.read(r.batch, padding, [&](std::size_t i, std::span<char> bytes) {
       const FilePiece& piece = r.batch_pieces[i];
       const InputFile& file = files_[piece.file];
       r.bytes_read += bytes.size();
       const auto records_start = Clock::now();
       if (bytes.size() != file.size) {
-        // It changed since it was listed: read it as a big file, which reports a shrink.
-        read_piece(piece, r.counted(pread_reader(r.open(piece.file, file), file.path)));
+        on_range(piece, r.counted(pread_reader(r.open(piece.file, file), file.path)));
       } else {
-        read_piece(piece, memory_reader({bytes.data(), bytes.size()}));
+        on_whole(piece, bytes);
       }
       in_records += seconds_since(records_start);
     });
@@ -156,16 +192,27 @@ void FileSource::for_each_piece(std::uint64_t task, const ForPiece& read_piece) 
   for (const FilePiece& piece : pieces(task)) {
     const InputFile& file = files_[piece.file];
     if (file.content) {
-      read_piece(piece, r.counted(memory_reader(*file.content)));
+      on_range(piece, r.counted(memory_reader(*file.content)));
     } else if (piece.begin == 0 && piece.end == file.size && file.size < small_file_bytes) {
       r.batch.push_back({&file.path, file.size});
       r.batch_pieces.push_back(piece);
     } else {
       flush_batch();  // keep the files' order
-      read_piece(piece, r.counted(pread_reader(r.open(piece.file, file), file.path)));
+      on_range(piece, r.counted(pread_reader(r.open(piece.file, file), file.path)));
     }
   }
   flush_batch();
+}
+
+// for_each_piece for the record functions: a batched file is read from memory too.
+template <class OnRange>
+void FileSource::for_each_piece(std::uint64_t task, const OnRange& on_range) const {
+  for_each_piece(
+      task, on_range,
+      [&](const FilePiece& piece, std::span<char> bytes) {
+        on_range(piece, memory_reader({bytes.data(), bytes.size()}));
+      },
+      0);
 }
 
 void FileSource::for_each_word(std::uint64_t task, const RecordFunction& f,
@@ -223,6 +270,47 @@ void FileSource::for_each_fixed_record(std::uint64_t task, std::size_t record_by
         },
         options);
   });
+}
+
+void FileSource::count_words(std::uint64_t task, WordCounts* table, bool ignore_case,
+                             std::vector<PieceWords>& words) const {
+  Reader& r = *reader_;
+  ScanOptions scan;
+  scan.buffer_bytes = block_bytes_;
+  scan.ignore_case = ignore_case;
+  const std::function<void()> after_buffer = yield_in_task;
+  for_each_piece(
+      task,
+      [&](const FilePiece& piece, const ReadAt& read) {
+        const InputFile& file = files_[piece.file];
+        const ScanResult got = scan_words(read, file.size, {piece.begin, piece.end}, scan, table,
+                                          r.scan_buffer, after_buffer);
+        words.push_back({piece.file, got.words});
+        // A size change is seen by the reads; a rewrite in place only by the modification
+        // time, worth a system call for files read in many buffers.
+        if (!file.content &&
+            (got.size_changed || (piece.end == file.size && file.size >= mtime_check_bytes))) {
+          r.note_if_changed(piece.file, file, got.size_changed);
+        }
+      },
+      [&](const FilePiece& piece, std::span<char> bytes) {
+        words.push_back({piece.file, scan_bytes(bytes, scan, table).words});
+      },
+      WordCounts::read_padding);
+}
+
+std::vector<std::string> FileSource::changed_files(const boost::mpi::communicator& comm) const {
+  std::vector<std::string> warnings;
+  if (comm.rank() != mother_rank) {
+    boost::mpi::gather(comm, reader_->changed, mother_rank);
+    return warnings;
+  }
+  std::vector<std::map<std::size_t, std::string>> all;
+  boost::mpi::gather(comm, reader_->changed, all, mother_rank);
+  std::map<std::size_t, std::string> merged;  // a re-issued task may see a file twice
+  for (auto& m : all) merged.merge(m);
+  for (auto& [index, text] : merged) warnings.push_back(std::move(text));
+  return warnings;
 }
 
 }  // namespace mrkit

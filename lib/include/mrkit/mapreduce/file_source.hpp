@@ -43,6 +43,8 @@
 
 namespace mrkit {
 
+class WordCounts;
+
 struct FileSourceOptions {
   // Bytes per task; 0 picks one: about 16 tasks per rank between 1 and 64 MiB (dynamic), one
   // task per rank (static), or, with same_tasks_at_every_rank_count, a size from the input
@@ -99,6 +101,21 @@ class FileSource {
   // every rank before a job over fixed records.
   void check_record_size(std::size_t record_bytes) const;
 
+  // The fast path of a word count: counts the words that begin in `task` per file piece into
+  // `words` (file, words; in order) and, given a table, tabulates them with the word scanner
+  // (text/word_scan.hpp: no call per word). Unlike the for_each_* functions, a file that
+  // changed since it was listed is not an error: its words are those read (up to the listed
+  // size), and changed_files() names it.
+  struct PieceWords {
+    std::size_t file = 0;
+    std::uint64_t words = 0;
+  };
+  void count_words(std::uint64_t task, WordCounts* table, bool ignore_case,
+                   std::vector<PieceWords>& words) const;
+  // Collective: a warning for each file that count_words saw change while it was read (its
+  // size, or for a big file its modification time), in file order, on the mother.
+  [[nodiscard]] std::vector<std::string> changed_files(const boost::mpi::communicator& comm) const;
+
   // Bytes read by this rank so far (including look-back and read-ahead), for --stats; and the
   // seconds spent opening and reading.
   [[nodiscard]] std::uint64_t bytes_read() const noexcept;
@@ -106,8 +123,11 @@ class FileSource {
 
  private:
   struct Reader;
-  template <class ForPiece>
-  void for_each_piece(std::uint64_t task, const ForPiece& read_piece) const;
+  template <class OnRange, class OnWhole>
+  void for_each_piece(std::uint64_t task, const OnRange& on_range, const OnWhole& on_whole,
+                      std::size_t padding) const;
+  template <class OnRange>
+  void for_each_piece(std::uint64_t task, const OnRange& on_range) const;
 
   std::vector<InputFile> files_;
   std::vector<std::string> warnings_;

@@ -24,46 +24,19 @@
 #pragma once
 
 #include "mrkit/mapreduce/key_values.hpp"
-#include "mrkit/mapreduce/task_yield.hpp"
-#include "mrkit/tasks/checkpointed_tasks.hpp"
-#include "mrkit/tasks/rank_stats.hpp"
-#include "mrkit/tasks/scheduler.hpp"
+#include "mrkit/mapreduce/map_phase.hpp"
 
 #include <boost/mpi/communicator.hpp>
 
 #include <algorithm>
 #include <cstdint>
-#include <memory>
 #include <string>
 #include <string_view>
 #include <type_traits>
-#include <typeinfo>
 #include <utility>
 #include <vector>
 
 namespace mrkit {
-
-// How the tasks of a job run (tasks/scheduler.hpp), and what makes it resumable.
-struct JobOptions {
-  Schedule schedule = Schedule::dynamic;
-  // A task time limit: a straggler warning; with `reissue` (dynamic schedule), a straggling
-  // task is also run again on an idle rank and the first copy to finish counts. Each task then
-  // maps into a table of its own, merged when its copy commits.
-  DynamicOptions dynamic;
-  Progress progress;  // on the mother: tasks (or checkpoint records) done of all
-  StopWhen stop;      // ends the job early (the tasks not run are not counted)
-  // A directory shared by all ranks where finished tasks are recorded (their pre-reduced
-  // pairs, one file and one fsync per record of consecutive tasks); a re-run of the same job
-  // resumes from it, at any rank count, and merges what earlier runs finished. Empty: none.
-  // The tasks must be numbered the same way at every rank count (a FileSource built with
-  // same_tasks_at_every_rank_count).
-  std::string checkpoint_dir;
-  // What makes two runs the same job (the program, the options that change results, and the
-  // input: FileSource::fingerprint()). A checkpoint of another job is refused (InputError).
-  std::string fingerprint;
-  // Optional: the job's compute, wait and tasks are added to it (for --stats).
-  RankTimer* timer = nullptr;
-};
 
 // What a map calls for each pair: emit(key, value). A std::string key accepts any
 // std::string_view, copied only when the key is new to this rank.
@@ -112,69 +85,18 @@ void merge_encoded_table(KeyTable<K, T>& into, std::string_view bytes, Combine& 
   }
 }
 
-// The map phase of every keyed job: runs map_into(task, table) for every task over the ranks
-// and returns this rank's table of pre-reduced (key, T), where T values are merged with
-// `combine`. Without a checkpoint or re-issue, every task maps straight into the rank's table;
-// otherwise each record (or copy of a task) maps into a table of its own, saved to the
-// checkpoint and merged when it commits, and the mother merges what earlier runs finished.
-template <class K, class T, class MapInto, class Combine>
-[[nodiscard]] KeyTable<K, T> map_phase(const boost::mpi::communicator& comm, std::uint64_t tasks,
-                                       MapInto& map_into, Combine& combine,
-                                       const JobOptions& options, std::string_view job_kind) {
-  const bool checkpointing = !options.checkpoint_dir.empty();
-  const bool reissue = options.dynamic.reissue && options.dynamic.task_time_limit > 0;
-  const std::uint64_t per_record = checkpointing ? tasks_per_record(0, 0, tasks) : 1;
-  const CheckpointedTasks checkpointed(comm, options.checkpoint_dir,
-                                       std::string(job_kind) + "\nkey " + typeid(K).name() +
-                                           "\nvalue " + typeid(T).name() + "\ntasks_per_record " +
-                                           std::to_string(per_record) + "\n" + options.fingerprint,
-                                       tasks, per_record);
-  KeyTable<K, T> local;
-  const auto run_record = [&](std::uint64_t record, const Yield& yield, KeyTable<K, T>& into) {
-    const TaskYieldScope scope(yield);
-    for (std::uint64_t t = checkpointed.first_task(record); t < checkpointed.end_task(record);
-         ++t) {
-      map_into(t, into);
-    }
-  };
-  ScheduleStats stats;
-  if (reissue) {
-    stats = checkpointed.run_pure(
-        options.schedule,
-        [&](std::uint64_t record, const Yield& yield) -> Commit {
-          auto mine = std::make_shared<KeyTable<K, T>>();
-          run_record(record, yield, *mine);
-          return [&, record, mine] {
-            if (checkpointed.enabled()) checkpointed.save(record, encode_pairs(*mine));
-            merge_tables(local, *mine, combine);
-          };
-        },
-        options.progress, options.dynamic, options.stop);
-  } else if (checkpointed.enabled()) {
-    stats = checkpointed.run(
-        options.schedule,
-        [&](std::uint64_t record, const Yield& yield) {
-          KeyTable<K, T> mine;
-          run_record(record, yield, mine);
-          checkpointed.save(record, encode_pairs(mine));
-          merge_tables(local, mine, combine);
-        },
-        options.progress, options.dynamic, options.stop);
-  } else {
-    stats = run_tasks(
-        comm, options.schedule, tasks,
-        [&](std::uint64_t task, const Yield& yield) {
-          const TaskYieldScope scope(yield);
-          map_into(task, local);
-        },
-        options.progress, options.dynamic, options.stop);
+// The accumulator operations of run_map_phase for a KeyTable whose values merge with `combine`.
+template <class K, class T, class Combine>
+struct KeyTableOps {
+  Combine& combine;
+  void merge(KeyTable<K, T>& into, KeyTable<K, T>& from) { merge_tables(into, from, combine); }
+  [[nodiscard]] std::string encode(const KeyTable<K, T>& table) const {
+    return encode_pairs(table);
   }
-  checkpointed.merge_finished([&](std::uint64_t, std::string_view payload) {
-    merge_encoded_table<K, T>(local, payload, combine);
-  });
-  if (options.timer != nullptr) options.timer->add(stats);
-  return local;
-}
+  void merge_encoded(KeyTable<K, T>& into, std::string_view bytes) {
+    merge_encoded_table<K, T>(into, bytes, combine);
+  }
+};
 
 // Runs `fn` as waiting time of the job's timer, if any.
 template <class Fn>
@@ -194,8 +116,9 @@ template <class K, class V, class Map, class Combine>
     Emitter<K, V, Combine> emit(table, combine);
     map(task, emit);
   };
+  detail::KeyTableOps<K, V, Combine> ops{combine};
   KeyTable<K, V> local =
-      detail::map_phase<K, V>(comm, tasks, map_into, combine, options, "reduce_by_key");
+      run_map_phase<KeyTable<K, V>>(comm, tasks, map_into, ops, options, "reduce_by_key").local;
   return detail::timed_wait(options, [&] {
     return KeyValues<K, V>(comm, shuffle_by_key<K, V>(comm, std::move(local), combine));
   });
@@ -227,8 +150,9 @@ template <class K, class V, class Map>
     };
     map(task, emit);
   };
+  detail::KeyTableOps<K, Values, decltype(append)> ops{append};
   KeyTable<K, Values> local =
-      detail::map_phase<K, Values>(comm, tasks, map_into, append, options, "group_by_key");
+      run_map_phase<KeyTable<K, Values>>(comm, tasks, map_into, ops, options, "group_by_key").local;
   return detail::timed_wait(options, [&] {
     KeyTable<K, Values> mine = shuffle_by_key<K, Values>(comm, std::move(local), append);
     for (auto& entry : mine) std::sort(entry.second.begin(), entry.second.end());
