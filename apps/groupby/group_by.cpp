@@ -420,8 +420,11 @@ std::string describe_bad(const FileSource& source, const Options& options,
       break;
     }
     case not_a_number:
-      what =
-          column_name(detail) + " is not a number (an integer within int64, or a finite decimal)";
+      what = column_name(detail);
+      if (detail < options.header_fields.size()) {
+        what += " ('" + tsv_escape(options.header_fields[detail]) + "')";
+      }
+      what += " is not a number: expected an integer within int64 or a finite decimal";
       break;
     case open_quote:
       what =

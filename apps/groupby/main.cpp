@@ -137,6 +137,10 @@ int groupby(mrkit::Runtime& rt, int argc, char** argv) {
       "130 (SIGINT) or 143 (SIGTERM) when interrupted (under mpirun: 1).",
       program};
   app.footer(
+      "Formats: text 'COUNT SUM... KEY' (numbers right-aligned, as uniq -c); tsv "
+      "'KEY<TAB>COUNT<TAB>SUM...'; json {\"groups\": [{\"key\", \"count\", \"sums\"}], "
+      "\"records\", \"skipped_lines\", ...}. Keys are escaped as TSV fields (\\, tab, newline, "
+      "CR) in text and tsv, and as JSON strings (bytes that are not UTF-8 as \\udcXX).\n"
       "Example, requests per HTTP status in an access log: groupby --key 9 --delimiter ' ' "
       "access.log");
   mrkit::OutputOptions out;
@@ -187,13 +191,15 @@ int groupby(mrkit::Runtime& rt, int argc, char** argv) {
       ->check(mrkit::one_of({"static", "dynamic"}))
       ->default_str("dynamic");
   app.add_option("--split-bytes", split,
-                 "Bytes per task (default: about 16 tasks per rank, 1 MiB to 64 MiB)")
+                 "Bytes per task (default: about 16 tasks per rank, 1 MiB to 64 MiB; with "
+                 "--checkpoint, from the input alone; not used with --quoted-newlines)")
       ->type_name("B")
       ->check(mrkit::whole_number(1));
   mrkit::add_stats_option(app, stats);
   app.add_option("--checkpoint", checkpoint_dir,
                  "Record finished tasks in DIR (shared by all ranks); re-running the same "
-                 "command resumes from it (at any rank count)")
+                 "command resumes from it, also at another rank count. A checkpoint of other "
+                 "inputs, columns, delimiter, reading or --split-bytes is refused (exit 3)")
       ->type_name("DIR");
   app.add_option("--output-dir", output_dir,
                  "Write the TSV as DIR/part-NNNNN, one part per rank (`cat DIR/part-*` is the "
