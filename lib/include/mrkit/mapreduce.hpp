@@ -3,6 +3,7 @@
 // Every public header of the layer; see docs/architecture.md for what each layer may use.
 #pragma once
 
+#include "mrkit/mapreduce/count_by_key.hpp"
 #include "mrkit/mapreduce/fields.hpp"
 #include "mrkit/mapreduce/file_source.hpp"
 #include "mrkit/mapreduce/integer_source.hpp"
