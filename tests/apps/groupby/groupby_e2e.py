@@ -278,6 +278,8 @@ def main():
                 if k == b"r" and rng.random() < 0.5:
                     v = b"%.17g" % rng.uniform(-1e6, 1e6)
                 f.write(k + b"\t" + v + b"\n")
+            # exact ties: 2^53 + 3 rounds to even (2^53 + 4), 2^53 + 1 to 2^53
+            f.write(b"t\t9007199254740992.0\nt\t3\nu\t9007199254740992.0\nu\t1\n")
         ddata = open(dec, "rb").read()
         rows, _, _ = reference([(dec, ddata)], 1, (2,), count=True)
         for split in ("7", None):
