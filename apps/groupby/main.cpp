@@ -159,6 +159,7 @@ int groupby(mrkit::Runtime& rt, int argc, char** argv) {
   std::string checkpoint_dir;
   std::string output_dir;
   bool progress = false;
+  double task_time_limit = 0;
 
   app.add_option("paths", paths, "Files and directories (walked recursively)")
       ->required()
@@ -205,6 +206,12 @@ int groupby(mrkit::Runtime& rt, int argc, char** argv) {
                  "Write the TSV as DIR/part-NNNNN, one part per rank (`cat DIR/part-*` is the "
                  "whole result, the same at every rank count), then DIR/_SUCCESS")
       ->type_name("DIR");
+  app.add_option("--task-time-limit", task_time_limit,
+                 "Dynamic schedule: warn about a task still running after SECONDS, and once "
+                 "all tasks are handed out run a copy on an idle rank (the first to finish "
+                 "counts)")
+      ->type_name("SECONDS")
+      ->check(mrkit::positive_seconds());
   app.add_flag("--progress", progress,
                "Show progress on standard error (default: only when it is a terminal)");
   mrkit::add_output_options(app, out, "text|tsv|json");
@@ -227,6 +234,10 @@ int groupby(mrkit::Runtime& rt, int argc, char** argv) {
   }
   if (opt.reading == gb::Reading::tsv && opt.delimiter == '\n') {
     throw mrkit::UsageError("--delimiter: a line end cannot be the delimiter");
+  }
+  if (task_time_limit > 0 && schedule != "dynamic") {
+    throw mrkit::UsageError("--task-time-limit needs --schedule dynamic (see " +
+                            std::string(program) + " --help)");
   }
   opt.header = header;
   opt.skip_bad = skip_bad;
@@ -264,6 +275,12 @@ int groupby(mrkit::Runtime& rt, int argc, char** argv) {
   job.schedule = source_options.schedule;
   job.checkpoint_dir = checkpoint_dir;
   job.timer = &timer;
+  job.dynamic.task_time_limit = task_time_limit;
+  job.dynamic.reissue = task_time_limit > 0;
+  job.dynamic.on_straggler = [](const mrkit::StragglerReport& r) {
+    fmt::print(stderr, "{}: warning: {}\n", program, mrkit::describe(r));
+    std::fflush(stderr);
+  };
   job.fingerprint =
       fmt::format("groupby\nreading {}\ndelimiter {}\nheader {}\nkey {}\nsums {}\n{}",
                   static_cast<int>(opt.reading), static_cast<int>(opt.delimiter), header ? 1 : 0,
