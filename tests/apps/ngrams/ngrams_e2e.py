@@ -231,6 +231,17 @@ def check_checkpoint(res, run, hooked, sets, refs, tmp):
               e2e.said_once(folded, PROGRAM, 3), folded.describe(300))
 
 
+def check_straggler(res, hooked, sets, refs):
+    """--task-time-limit: a slow task is named once and re-run on an idle rank; same result."""
+    env = dict(os.environ, MRKIT_TEST_SLOW_TASK="3:1.5")
+    r = hooked.mpi(["-n", "2", "--format", "tsv", "--split-bytes", "1024", "--task-time-limit",
+                    "0.3"] + path_args(sets["medium"]), env=env)
+    warned = [ln for ln in r.stderr_lines() if ln.startswith("ngrams: warning: task 3 has run")]
+    res.check("--task-time-limit 0.3 with task 3 held 1.5 s: one warning naming it, Python's "
+              "counts", r.rc == 0 and len(warned) == 1 and r.out == tsv(refs["medium"].counts(2)),
+              r.describe(300))
+
+
 def check_command_line(res, run, sets, tmp):
     one = os.fsdecode(os.path.join(sets["tiny"][0], b"one-word.txt"))
     direct = run.ranks == 1
@@ -283,6 +294,8 @@ def main():
         check_formats(res, run, sets, refs, tmp)
         check_stats(res, run, sets)
         check_checkpoint(res, run, hooked, sets, refs, tmp)
+        if opts.ranks > 1:
+            check_straggler(res, hooked, sets, refs)
         check_command_line(res, run, sets, tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
