@@ -38,6 +38,8 @@ PROGRAMS = {
     ("shared_value",): [],
     ("manager_dict",): [],
     ("pool_squares",): [],
+    ("ngrams",): ["-n", "2", CORPUS],
+    ("invindex",): [CORPUS],
 }
 
 TOO_BIG = ["18446744073709551616", "99999999999999999999999999"]  # 2^64 and beyond

@@ -50,6 +50,8 @@ PROGRAMS = {
     "shared_value": [],
     "manager_dict": [],
     "pool_squares": ["--sleep", "0.2", "--timeout", "0.05"],
+    "ngrams": ["-n", "2", "{words}"],
+    "invindex": ["{words}"],
 }
 
 
