@@ -227,6 +227,17 @@ def check_checkpoint(res, run, hooked, sets, refs, tmp):
     folded = run.mpi(args + ["-i", "--checkpoint", ck], fast_kill=True)
     res.check("--checkpoint: the checkpoint of a run without -i refuses -i (exit 3, one line)",
               e2e.said_once(folded, PROGRAM, 3), folded.describe(300))
+    # A complete checkpoint written at P ranks is whole at another rank count, which then maps
+    # nothing. (The default split with --checkpoint depends on the input alone; on inputs this
+    # small every split rule gives 1 MiB, so this checks the resume, not that rule.)
+    args = ["-n", "2", "--format", "tsv"] + path_args(sets["big"])
+    other_ranks = 2 if run.ranks == 1 else 1
+    first = run.mpi(args + ["--checkpoint", ck + "-default"])
+    again = run.mpi(args + ["--checkpoint", ck + "-default", "--stats=json"], ranks=other_ranks)
+    res.check(f"--checkpoint, default split: written at {run.ranks} ranks, used whole at "
+              f"{other_ranks} (no task mapped again), the same output",
+              first.rc == 0 and first.out == want and again.rc == 0 and again.out == want
+              and tasks_run(again) == 0, again.describe(300))
 
 
 def check_straggler(res, hooked, sets, refs):
