@@ -139,8 +139,9 @@ std::optional<double> round_sum(const std::int64_t* block, Int128 integer) {
 }
 
 Int128 get_integer(const Value& v, std::size_t at) {
-  return static_cast<Int128>(static_cast<std::uint64_t>(v[at])) |
-         (static_cast<Int128>(v[at + 1]) << 64);
+  // high * 2^64 + low, with no shift of a negative number
+  return static_cast<Int128>(v[at + 1]) * (static_cast<Int128>(1) << 64) +
+         static_cast<Int128>(static_cast<std::uint64_t>(v[at]));
 }
 
 void put_integer(Value& v, std::size_t at, Int128 x) {

@@ -81,12 +81,11 @@ def records(data, mode, delim, header):
             if row:
                 yield number_, [f.encode("latin-1") for f in row]
         return
-    for offset, line in lines(data):
+    for lineno, (offset, line) in enumerate(lines(data), 1):  # every line ends with '\n'
         if header and offset == 0:
             continue
         if not line:
             continue
-        lineno = data.count(b"\n", 0, offset) + 1
         if mode == "csv":
             row = next(csv.reader([line.decode("latin-1")], delimiter=delim.decode("latin-1")))
             yield lineno, [f.encode("latin-1") for f in row]
