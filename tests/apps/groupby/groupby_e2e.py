@@ -403,12 +403,16 @@ def main():
         ck = os.path.join(tmp, "ck")
         first = run.mpi(["--key", "1", "--sum", "2", "--checkpoint", ck, "--format", "tsv",
                          small])
+        other = 1 if args.ranks > 1 else 2
         again = run.mpi(["--key", "1", "--sum", "2", "--checkpoint", ck, "--format", "tsv",
-                         small])
+                         small], ranks=other)
         want = as_tsv(reference(small_files, 1, (2,))[0])
-        res.check("--checkpoint: a first run and a resumed one print the same",
-                  first.rc == 0 and again.rc == 0 and first.out == want and again.out == want,
-                  first.describe() + "\n" + again.describe())
+        res.check(f"--checkpoint: a first run and one resumed at {other} rank(s) print the same",
+                  first.rc == 0 and again.rc == 0 and first.out == want and again.out == want
+                  and os.listdir(ck), first.describe() + "\n" + again.describe())
+        p = run.mpi(["--key", "1", "--sum", "3", "--checkpoint", ck, small])
+        res.check("--checkpoint of another job (other columns): refused, exit 3",
+                  e2e.said_once(p, PROGRAM, 3), p.describe())
         for argv, what in ((["--sum", "2"], "no --key"), (["--key", "0"], "--key 0"),
                            (["--key", "name"], "a name without --header"),
                            (["--key", "1", "--delimiter", "ab"], "a delimiter of two bytes"),
