@@ -40,6 +40,7 @@ PROGRAMS = {
     ("pool_squares",): [],
     ("ngrams",): ["-n", "2", CORPUS],
     ("invindex",): [CORPUS],
+    ("groupby",): ["--key", "1", CORPUS],
 }
 
 TOO_BIG = ["18446744073709551616", "99999999999999999999999999"]  # 2^64 and beyond

@@ -52,6 +52,7 @@ PROGRAMS = {
     "pool_squares": ["--sleep", "0.2", "--timeout", "0.05"],
     "ngrams": ["-n", "2", "{words}"],
     "invindex": ["{words}"],
+    "groupby": ["--key", "1", "{words}"],
 }
 
 
