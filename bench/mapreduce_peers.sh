@@ -187,6 +187,7 @@ for n in "${ranks[@]}"; do
   fi
 done
 
+echo "load average at the end: $(cut -d ' ' -f 1-3 /proc/loadavg)"
 echo
 echo "| program | ranks | seconds | x wc -w | mrkit's speed-up (its s / mrkit's s) |"
 echo "|---|---:|---:|---:|---:|"
