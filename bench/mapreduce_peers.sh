@@ -183,7 +183,7 @@ for n in "${ranks[@]}"; do
     t=$(best thrill_cmd "$n")
     rows+=("Thrill WordCount|$n|$t|$(ratio "$t" "$t_wc")|$(ratio "$t" "$t_mrkit")")
     t=$(best thrill_local_cmd "$n")
-    rows+=("Thrill, no MPI: $n threads in 1 process|$n|$t|$(ratio "$t" "$t_wc")|$(ratio "$t" "$t_mrkit")")
+    rows+=("Thrill, no MPI (1 process, threads = ranks)|$n|$t|$(ratio "$t" "$t_wc")|$(ratio "$t" "$t_mrkit")")
   fi
 done
 
