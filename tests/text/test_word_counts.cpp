@@ -123,6 +123,7 @@ TEST(WordCounts, KeysOfEveryLengthMatchAReferenceWithAndWithoutPadding) {
   }
   mrkit::WordCounts plain;
   mrkit::WordCounts padded;
+  mrkit::WordCounts mixed;  // each word once by add, once by add_padded: the same key
   std::map<std::string, std::uint64_t> ref;
   std::string buffer;
   for (int i = 0; i < 60000; ++i) {
@@ -133,8 +134,12 @@ TEST(WordCounts, KeysOfEveryLengthMatchAReferenceWithAndWithoutPadding) {
     for (std::size_t k = 0; k < mrkit::WordCounts::read_padding; ++k)
       buffer.push_back(static_cast<char>(rng()));
     padded.add_padded(std::string_view(buffer.data(), w.size()));
+    mixed.add(w);
+    mixed.add_padded(std::string_view(buffer.data(), w.size()));
     ++ref[w];
   }
+  ASSERT_EQ(mixed.size(), ref.size());
+  for (const auto& [w, c] : ref) EXPECT_EQ(mixed.count(w), 2 * c) << "length " << w.size();
   for (const mrkit::WordCounts* t : {&plain, &padded}) {
     ASSERT_EQ(t->size(), ref.size());
     std::uint64_t total = 0;
