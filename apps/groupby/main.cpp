@@ -1,6 +1,7 @@
 // groupby: count lines and sum numeric columns per key over TSV or CSV files, with MPI (the
 // "requests per HTTP status" job). A thin main over the map-reduce engine: group_by.hpp.
 #include <mrkit/cli/command_line.hpp>
+#include <mrkit/cli/job_command_line.hpp>
 #include <mrkit/core/runtime.hpp>
 #include <mrkit/io/output_text.hpp>
 #include <mrkit/mapreduce/sorted_output.hpp>
@@ -153,13 +154,7 @@ int groupby(mrkit::Runtime& rt, int argc, char** argv) {
   bool quoted_newlines = false;
   bool header = false;
   bool skip_bad = false;
-  std::string schedule = "dynamic";
-  std::uint64_t split = 0;
-  std::optional<mrkit::StatsFormat> stats;
-  std::string checkpoint_dir;
-  std::string output_dir;
-  bool progress = false;
-  double task_time_limit = 0;
+  mrkit::JobCommandLine job_cli;
 
   app.add_option("paths", paths, "Files and directories (walked recursively)")
       ->required()
@@ -188,32 +183,12 @@ int groupby(mrkit::Runtime& rt, int argc, char** argv) {
   app.add_flag("--skip-bad", skip_bad,
                "Skip lines with too few fields or a value that is not a number, and report "
                "how many on standard error (and as skipped_lines in JSON)");
-  app.add_option("--schedule", schedule, "How tasks reach ranks: static or dynamic")
-      ->check(mrkit::one_of({"static", "dynamic"}))
-      ->default_str("dynamic");
-  app.add_option("--split-bytes", split,
-                 "Bytes per task (default: about 16 tasks per rank, 1 MiB to 64 MiB; with "
-                 "--checkpoint, from the input alone; not used with --quoted-newlines)")
-      ->type_name("B")
-      ->check(mrkit::whole_number(1));
-  mrkit::add_stats_option(app, stats);
-  app.add_option("--checkpoint", checkpoint_dir,
-                 "Record finished tasks in DIR (shared by all ranks); re-running the same "
-                 "command resumes from it, also at another rank count. A checkpoint of other "
-                 "inputs, columns, delimiter, reading or --split-bytes is refused (exit 3)")
-      ->type_name("DIR");
-  app.add_option("--output-dir", output_dir,
-                 "Write the TSV as DIR/part-NNNNN, one part per rank (`cat DIR/part-*` is the "
-                 "whole result, the same at every rank count), then DIR/_SUCCESS")
-      ->type_name("DIR");
-  app.add_option("--task-time-limit", task_time_limit,
-                 "Dynamic schedule: warn about a task still running after SECONDS, and once "
-                 "all tasks are handed out run a copy on an idle rank (the first to finish "
-                 "counts)")
-      ->type_name("SECONDS")
-      ->check(mrkit::positive_seconds());
-  app.add_flag("--progress", progress,
-               "Show progress on standard error (default: only when it is a terminal)");
+  job_cli.add_options(
+      app, {"; not used with --quoted-newlines",
+            "other inputs, columns, delimiter, reading or --split-bytes",
+            "Write the TSV as DIR/part-NNNNN, one part per rank (`cat DIR/part-*` is the whole "
+            "result, the same at every rank count), then DIR/_SUCCESS. Not with -o or --format "
+            "json"});
   mrkit::add_output_options(app, out, "text|tsv|json");
 
   if (auto code = mrkit::parse_command_line(app, argc, argv, rt)) return *code;
@@ -235,17 +210,12 @@ int groupby(mrkit::Runtime& rt, int argc, char** argv) {
   if (opt.reading == gb::Reading::tsv && opt.delimiter == '\n') {
     throw mrkit::UsageError("--delimiter: a line end cannot be the delimiter");
   }
-  if (task_time_limit > 0 && schedule != "dynamic") {
-    throw mrkit::UsageError("--task-time-limit needs --schedule dynamic (see " +
-                            std::string(program) + " --help)");
-  }
   opt.header = header;
   opt.skip_bad = skip_bad;
-  if (!output_dir.empty() &&
-      (!out.output_path.empty() || out.format == mrkit::OutputFormat::json)) {
+  job_cli.check(program, out);
+  if (!job_cli.output_dir.empty() && out.format == mrkit::OutputFormat::json) {
     throw mrkit::UsageError(
-        "--output-dir writes TSV parts: it cannot be used with -o or "
-        "--format json (see " +
+        "--output-dir writes TSV parts: it cannot be used with --format json (see " +
         std::string(program) + " --help)");
   }
   // Column numbers and names without --header are refused before any input is read.
@@ -256,12 +226,7 @@ int groupby(mrkit::Runtime& rt, int argc, char** argv) {
   const bool with_count = count || sum_specs.empty();
 
   mrkit::RankTimer timer;
-  mrkit::FileSourceOptions source_options;
-  source_options.split_bytes = split;
-  source_options.schedule =
-      schedule == "static" ? mrkit::Schedule::static_blocks : mrkit::Schedule::dynamic;
-  source_options.same_tasks_at_every_rank_count = !checkpoint_dir.empty();
-  const mrkit::FileSource source(rt.world(), paths, source_options);
+  const mrkit::FileSource source(rt.world(), paths, job_cli.source_options());
   if (rt.is_mother()) {
     for (const auto& w : source.warnings()) fmt::print(stderr, "{}: warning: {}\n", program, w);
   }
@@ -271,30 +236,22 @@ int groupby(mrkit::Runtime& rt, int argc, char** argv) {
     opt.sums.push_back(resolve_column(s, "--sum", opt.header_fields, header));
   }
 
-  mrkit::JobOptions job;
-  job.schedule = source_options.schedule;
-  job.checkpoint_dir = checkpoint_dir;
-  job.timer = &timer;
-  job.dynamic.task_time_limit = task_time_limit;
-  job.dynamic.reissue = task_time_limit > 0;
-  job.dynamic.on_straggler = [](const mrkit::StragglerReport& r) {
-    fmt::print(stderr, "{}: warning: {}\n", program, mrkit::describe(r));
-    std::fflush(stderr);
-  };
-  job.fingerprint =
+  mrkit::JobOptions job = job_cli.job_options(
+      program,
       fmt::format("groupby\nreading {}\ndelimiter {}\nheader {}\nkey {}\nsums {}\n{}",
                   static_cast<int>(opt.reading), static_cast<int>(opt.delimiter), header ? 1 : 0,
-                  opt.key, fmt::join(opt.sums, " "), source.fingerprint());
-  mrkit::set_interrupt_note(mrkit::checkpoint_interrupt_note(checkpoint_dir));
+                  opt.key, fmt::join(opt.sums, " "), source.fingerprint()),
+      timer);
   mrkit::ProgressMeter meter(
-      program, "tasks", rt.is_mother() && (progress || mrkit::ProgressMeter::stderr_is_terminal()));
+      program, "tasks",
+      rt.is_mother() && (job_cli.progress || mrkit::ProgressMeter::stderr_is_terminal()));
   job.progress = [&meter](std::uint64_t done, std::uint64_t total) { meter.update(done, total); };
   const gb::Result result = gb::run_group_by(rt.world(), source, opt, job);
   meter.finish();
   timer.add_bytes(source.bytes_read());
 
-  if (!output_dir.empty()) {
-    mrkit::write_sorted_parts(rt.world(), output_dir, result.groups, mrkit::by_key,
+  if (!job_cli.output_dir.empty()) {
+    mrkit::write_sorted_parts(rt.world(), job_cli.output_dir, result.groups, mrkit::by_key,
                               [&](const std::pair<std::string, gb::Value>& p) {
                                 return tsv_line(make_row(p, with_count, opt.sums.size()));
                               });
@@ -308,7 +265,7 @@ int groupby(mrkit::Runtime& rt, int argc, char** argv) {
     fmt::print(stderr, "{}: skipped {} bad line{} (the first: {})\n", program, result.bad_lines,
                result.bad_lines == 1 ? "" : "s", result.first_bad);
   }
-  if (stats) mrkit::print_rank_stats(rt.world(), timer, program, *stats);
+  if (job_cli.stats) mrkit::print_rank_stats(rt.world(), timer, program, *job_cli.stats);
   return 0;
 }
 

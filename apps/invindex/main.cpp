@@ -4,6 +4,7 @@
 // reduce_by_key merges the postings of a word (files in listing order, counts of a file cut
 // into several tasks added); the result comes out sorted bytewise by word.
 #include <mrkit/cli/command_line.hpp>
+#include <mrkit/cli/job_command_line.hpp>
 #include <mrkit/core/runtime.hpp>
 #include <mrkit/io/output_text.hpp>
 #include <mrkit/mapreduce/file_source.hpp>
@@ -130,89 +131,35 @@ int invindex(mrkit::Runtime& rt, int argc, char** argv) {
       "[{\"path\": P, \"count\": N}, ...]}, ...]} (--output-dir: one word object per line).");
   mrkit::OutputOptions out;
   std::vector<std::string> paths;
-  std::string schedule = "dynamic";
-  std::uint64_t split = 0;
-  std::optional<mrkit::StatsFormat> stats;
-  std::string checkpoint;
-  std::string output_dir;
-  double task_time_limit = 0;
-  bool progress = false;
-  const auto not_empty = CLI::Validator(
-      [](const std::string& dir) -> std::string {
-        return dir.empty() ? "expected a directory, got an empty name" : "";
-      },
-      "");
+  mrkit::JobCommandLine job_cli;
 
   app.add_option("paths", paths,
                  "Files and directories (walked recursively, files in bytewise order of their "
                  "paths); standard input ('-') is not read")
       ->required()
       ->type_name("PATH");
-  app.add_option("--output-dir", output_dir,
-                 "Write the index, sorted, as DIR/part-NNNNN (one per rank, in the --format: "
-                 "json gives one word object per line) and then DIR/_SUCCESS; `cat DIR/part-*` "
-                 "is what -o would hold (json: its words, one per line). Not with -o")
-      ->type_name("DIR")
-      ->check(not_empty);
-  app.add_option("--schedule", schedule, "How tasks reach ranks: static or dynamic")
-      ->check(mrkit::one_of({"static", "dynamic"}))
-      ->default_str("dynamic");
-  app.add_option("--split-bytes", split,
-                 "Bytes per task (default: about 16 tasks per rank, 1 MiB to 64 MiB; with "
-                 "--checkpoint, from the input alone)")
-      ->type_name("B")
-      ->check(mrkit::whole_number(1));
-  mrkit::add_stats_option(app, stats);
-  app.add_option("--checkpoint", checkpoint,
-                 "Record finished tasks in DIR (shared by all ranks); running the same command "
-                 "again after a crash resumes from it, also at another rank count. A checkpoint "
-                 "of other inputs or --split-bytes is refused (exit 3)")
-      ->type_name("DIR")
-      ->check(not_empty);
-  app.add_option("--task-time-limit", task_time_limit,
-                 "Dynamic schedule: warn about a task still running after SECONDS, and once "
-                 "all tasks are handed out run a copy on an idle rank (the first to finish "
-                 "counts)")
-      ->type_name("SECONDS")
-      ->check(mrkit::positive_seconds());
-  app.add_flag("--progress", progress,
-               "Show progress on standard error (default: only when it is a terminal)");
+  job_cli.add_options(
+      app, {"", "other inputs or --split-bytes",
+            "Write the index, sorted, as DIR/part-NNNNN (one per rank, in the --format: json "
+            "gives one word object per line) and then DIR/_SUCCESS; `cat DIR/part-*` is what -o "
+            "would hold (json: its words, one per line). Not with -o"});
   mrkit::add_output_options(app, out, "text|tsv|json");
 
   if (auto code = mrkit::parse_command_line(app, argc, argv, rt)) return *code;
 
-  const std::string see_help = " (see " + std::string(program) + " --help)";
-  if (!output_dir.empty() && !out.output_path.empty()) {
-    throw mrkit::UsageError("-o and --output-dir cannot be used together" + see_help);
-  }
-  mrkit::JobOptions job;
-  job.schedule = schedule == "static" ? mrkit::Schedule::static_blocks : mrkit::Schedule::dynamic;
-  if (task_time_limit > 0 && job.schedule != mrkit::Schedule::dynamic) {
-    throw mrkit::UsageError("--task-time-limit needs --schedule dynamic" + see_help);
-  }
-  mrkit::set_interrupt_note(mrkit::checkpoint_interrupt_note(checkpoint));
+  job_cli.check(program, out);
 
   mrkit::RankTimer timer;
-  mrkit::FileSourceOptions source_options;
-  source_options.split_bytes = split;
-  source_options.schedule = job.schedule;
-  source_options.same_tasks_at_every_rank_count = !checkpoint.empty();
   const boost::mpi::communicator& comm = rt.world();
-  const mrkit::FileSource source(comm, paths, source_options);
+  const mrkit::FileSource source(comm, paths, job_cli.source_options());
   for (const auto& w : source.warnings()) fmt::print(stderr, "{}: warning: {}\n", program, w);
 
   mrkit::ProgressMeter meter(
-      program, "tasks", rt.is_mother() && (progress || mrkit::ProgressMeter::stderr_is_terminal()));
+      program, "tasks",
+      rt.is_mother() && (job_cli.progress || mrkit::ProgressMeter::stderr_is_terminal()));
+  mrkit::JobOptions job =
+      job_cli.job_options(program, fmt::format("{}\n{}", program, source.fingerprint()), timer);
   job.progress = [&meter](std::uint64_t done, std::uint64_t total) { meter.update(done, total); };
-  job.checkpoint_dir = checkpoint;
-  job.fingerprint = fmt::format("{}\n{}", program, source.fingerprint());
-  job.timer = &timer;
-  job.dynamic.task_time_limit = task_time_limit;
-  job.dynamic.reissue = task_time_limit > 0;
-  job.dynamic.on_straggler = [](const mrkit::StragglerReport& r) {
-    fmt::print(stderr, "{}: warning: {}\n", program, mrkit::describe(r));
-    std::fflush(stderr);
-  };
   const auto index = mrkit::reduce_by_key<std::string, Postings>(
       comm, source.tasks(),
       [&](std::uint64_t task, auto& emit) {
@@ -248,24 +195,16 @@ int invindex(mrkit::Runtime& rt, int argc, char** argv) {
   timer.note_data_bytes(table_bytes);
 
   std::string result;
-  if (!output_dir.empty()) {
+  if (!job_cli.output_dir.empty()) {
     auto t = timer.time(mrkit::TimeBucket::io);
-    mrkit::write_sorted_parts(comm, output_dir, index, mrkit::by_key,
+    mrkit::write_sorted_parts(comm, job_cli.output_dir, index, mrkit::by_key,
                               [&](const Pair& p) { return line(p, source.files(), out.format); });
   } else {
     const std::vector<Pair> all = index.gather();
     if (rt.is_mother()) result = render(all, source.files(), out.format);
   }
-  const std::vector<mrkit::RankTimes> times =
-      stats ? mrkit::gather_rank_times(comm, timer) : std::vector<mrkit::RankTimes>{};
-  if (!rt.is_mother()) return 0;
-  if (output_dir.empty()) mrkit::emit(out, result);
-  if (stats) {
-    std::fputs(*stats == mrkit::StatsFormat::json
-                   ? mrkit::rank_times_json(times, program).c_str()
-                   : mrkit::format_rank_times(times, program).c_str(),
-               stderr);
-  }
+  if (job_cli.stats) mrkit::print_rank_stats(comm, timer, program, *job_cli.stats);
+  if (rt.is_mother() && job_cli.output_dir.empty()) mrkit::emit(out, result);
   return 0;
 }
 

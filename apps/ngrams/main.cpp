@@ -3,6 +3,7 @@
 // n-grams that begin in it (reading ahead past its end to finish its last ones), count_by_key
 // sums them, and the result comes out sorted by count descending, then n-gram bytewise.
 #include <mrkit/cli/command_line.hpp>
+#include <mrkit/cli/job_command_line.hpp>
 #include <mrkit/comm/reduce.hpp>
 #include <mrkit/core/runtime.hpp>
 #include <mrkit/io/output_text.hpp>
@@ -120,13 +121,7 @@ int ngrams(mrkit::Runtime& rt, int argc, char** argv) {
   std::uint64_t n = 0;
   std::uint64_t top = 0;
   bool ignore_case = false;
-  std::string schedule = "dynamic";
-  std::uint64_t split = 0;
-  std::optional<mrkit::StatsFormat> stats;
-  std::string checkpoint;
-  std::string output_dir;
-  double task_time_limit = 0;
-  bool progress = false;
+  mrkit::JobCommandLine job_cli;
 
   app.add_option("paths", paths,
                  "Files and directories (walked recursively, files in bytewise order of their "
@@ -141,86 +136,36 @@ int ngrams(mrkit::Runtime& rt, int argc, char** argv) {
       ->type_name("K")
       ->check(mrkit::whole_number(0));
   app.add_flag("-i,--ignore-case", ignore_case, "Fold ASCII letters to lower case");
-  app.add_option("--output-dir", output_dir,
-                 "Write every n-gram, sorted, as DIR/part-NNNNN (one per rank, in the --format: "
-                 "json gives one object per line) and then DIR/_SUCCESS; `cat DIR/part-*` is "
-                 "what -o would hold. Not with -o or --top")
-      ->type_name("DIR")
-      ->check(CLI::Validator(
-          [](const std::string& dir) -> std::string {
-            return dir.empty() ? "expected a directory, got an empty name" : "";
-          },
-          ""));
-  app.add_option("--schedule", schedule, "How tasks reach ranks: static or dynamic")
-      ->check(mrkit::one_of({"static", "dynamic"}))
-      ->default_str("dynamic");
-  app.add_option("--split-bytes", split,
-                 "Bytes per task (default: about 16 tasks per rank, 1 MiB to 64 MiB; with "
-                 "--checkpoint, from the input alone)")
-      ->type_name("B")
-      ->check(mrkit::whole_number(1));
-  mrkit::add_stats_option(app, stats);
-  app.add_option("--checkpoint", checkpoint,
-                 "Record finished tasks in DIR (shared by all ranks); running the same command "
-                 "again after a crash resumes from it, also at another rank count. A checkpoint "
-                 "of other inputs, -n, -i or --split-bytes is refused (exit 3)")
-      ->type_name("DIR")
-      ->check(CLI::Validator(
-          [](const std::string& dir) -> std::string {
-            return dir.empty() ? "expected a directory, got an empty name" : "";
-          },
-          ""));
-  app.add_option("--task-time-limit", task_time_limit,
-                 "Dynamic schedule: warn about a task still running after SECONDS, and once "
-                 "all tasks are handed out run a copy on an idle rank (the first to finish "
-                 "counts)")
-      ->type_name("SECONDS")
-      ->check(mrkit::positive_seconds());
-  app.add_flag("--progress", progress,
-               "Show progress on standard error (default: only when it is a terminal)");
+  job_cli.add_options(
+      app, {"", "other inputs, -n, -i or --split-bytes",
+            "Write every n-gram, sorted, as DIR/part-NNNNN (one per rank, in the --format: json "
+            "gives one object per line) and then DIR/_SUCCESS; `cat DIR/part-*` is what -o "
+            "would hold. Not with -o or --top"});
   mrkit::add_output_options(app, out, "text|tsv|json");
 
   if (auto code = mrkit::parse_command_line(app, argc, argv, rt)) return *code;
 
-  const std::string see_help = " (see " + std::string(program) + " --help)";
-  if (!output_dir.empty() && !out.output_path.empty()) {
-    throw mrkit::UsageError("-o and --output-dir cannot be used together" + see_help);
-  }
-  if (!output_dir.empty() && app.count("--top") > 0) {
+  job_cli.check(program, out);
+  if (!job_cli.output_dir.empty() && app.count("--top") > 0) {
     throw mrkit::UsageError(
-        "--top and --output-dir cannot be used together: --output-dir "
-        "writes every n-gram" +
-        see_help);
+        "--top and --output-dir cannot be used together: --output-dir writes every n-gram (see " +
+        std::string(program) + " --help)");
   }
-  mrkit::JobOptions job;
-  job.schedule = schedule == "static" ? mrkit::Schedule::static_blocks : mrkit::Schedule::dynamic;
-  if (task_time_limit > 0 && job.schedule != mrkit::Schedule::dynamic) {
-    throw mrkit::UsageError("--task-time-limit needs --schedule dynamic" + see_help);
-  }
-  mrkit::set_interrupt_note(mrkit::checkpoint_interrupt_note(checkpoint));
 
   mrkit::RankTimer timer;
-  mrkit::FileSourceOptions source_options;
-  source_options.split_bytes = split;
-  source_options.schedule = job.schedule;
-  source_options.same_tasks_at_every_rank_count = !checkpoint.empty();
   const boost::mpi::communicator& comm = rt.world();
-  const mrkit::FileSource source(comm, paths, source_options);
+  const mrkit::FileSource source(comm, paths, job_cli.source_options());
   for (const auto& w : source.warnings()) fmt::print(stderr, "{}: warning: {}\n", program, w);
 
   mrkit::ProgressMeter meter(
-      program, "tasks", rt.is_mother() && (progress || mrkit::ProgressMeter::stderr_is_terminal()));
+      program, "tasks",
+      rt.is_mother() && (job_cli.progress || mrkit::ProgressMeter::stderr_is_terminal()));
+  mrkit::JobOptions job =
+      job_cli.job_options(program,
+                          fmt::format("{}\nn {}\nignore_case {}\n{}", program, n,
+                                      ignore_case ? 1 : 0, source.fingerprint()),
+                          timer);
   job.progress = [&meter](std::uint64_t done, std::uint64_t total) { meter.update(done, total); };
-  job.checkpoint_dir = checkpoint;
-  job.fingerprint = fmt::format("{}\nn {}\nignore_case {}\n{}", program, n, ignore_case ? 1 : 0,
-                                source.fingerprint());
-  job.timer = &timer;
-  job.dynamic.task_time_limit = task_time_limit;
-  job.dynamic.reissue = task_time_limit > 0;
-  job.dynamic.on_straggler = [](const mrkit::StragglerReport& r) {
-    fmt::print(stderr, "{}: warning: {}\n", program, mrkit::describe(r));
-    std::fflush(stderr);
-  };
 #ifdef MRKIT_NGRAMS_TEST_HOOK
   const auto before_task = slow_task_from_environment();
 #endif
@@ -245,13 +190,13 @@ int ngrams(mrkit::Runtime& rt, int argc, char** argv) {
   timer.note_data_bytes(table_bytes);
 
   std::string result;
-  if (!output_dir.empty()) {
+  if (!job_cli.output_dir.empty()) {
     std::uint64_t largest = 0;
     for (const auto& [gram, count] : counts.local()) largest = std::max(largest, count);
     largest = boost::mpi::all_reduce(comm, largest, boost::mpi::maximum<std::uint64_t>());
     const std::size_t width = count_width(largest);
     auto t = timer.time(mrkit::TimeBucket::io);
-    mrkit::write_sorted_parts(comm, output_dir, counts, mrkit::by_value_descending,
+    mrkit::write_sorted_parts(comm, job_cli.output_dir, counts, mrkit::by_value_descending,
                               [&](const Pair& p) { return line(p, out.format, width); });
   } else {
     std::uint64_t occurrences = 0;
@@ -261,16 +206,8 @@ int ngrams(mrkit::Runtime& rt, int argc, char** argv) {
     const std::vector<Pair> shown = counts.top_k(top, mrkit::by_value_descending);
     if (rt.is_mother()) result = render(shown, out.format, n, distinct, total);
   }
-  const std::vector<mrkit::RankTimes> times =
-      stats ? mrkit::gather_rank_times(comm, timer) : std::vector<mrkit::RankTimes>{};
-  if (!rt.is_mother()) return 0;
-  if (output_dir.empty()) mrkit::emit(out, result);
-  if (stats) {
-    std::fputs(*stats == mrkit::StatsFormat::json
-                   ? mrkit::rank_times_json(times, program).c_str()
-                   : mrkit::format_rank_times(times, program).c_str(),
-               stderr);
-  }
+  if (job_cli.stats) mrkit::print_rank_stats(comm, timer, program, *job_cli.stats);
+  if (rt.is_mother() && job_cli.output_dir.empty()) mrkit::emit(out, result);
   return 0;
 }
 

@@ -4,3 +4,4 @@
 #pragma once
 
 #include "mrkit/cli/command_line.hpp"
+#include "mrkit/cli/job_command_line.hpp"

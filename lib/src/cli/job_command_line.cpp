@@ -1,0 +1,91 @@
+#include "mrkit/cli/job_command_line.hpp"
+
+#include <fmt/format.h>
+
+#include <cstdio>
+
+namespace mrkit {
+
+namespace {
+
+CLI::Validator not_empty_dir() {
+  return CLI::Validator(
+      [](const std::string& dir) -> std::string {
+        return dir.empty() ? "expected a directory, got an empty name" : "";
+      },
+      "");
+}
+
+}  // namespace
+
+void JobCommandLine::add_options(CLI::App& app, const Help& help) {
+  app.add_option("--schedule", schedule, "How tasks reach ranks: static or dynamic")
+      ->check(one_of({"static", "dynamic"}))
+      ->default_str("dynamic");
+  app.add_option("--split-bytes", split_bytes,
+                 "Bytes per task (default: about 16 tasks per rank, 1 MiB to 64 MiB; with "
+                 "--checkpoint, from the input alone" +
+                     help.split_bytes_note + ")")
+      ->type_name("B")
+      ->check(whole_number(1));
+  add_stats_option(app, stats);
+  app.add_option("--checkpoint", checkpoint,
+                 "Record finished tasks in DIR (shared by all ranks); running the same command "
+                 "again after a crash resumes from it, also at another rank count. A checkpoint "
+                 "of " +
+                     help.checkpoint_refused + " is refused (exit 3)")
+      ->type_name("DIR")
+      ->check(not_empty_dir());
+  app.add_option("--output-dir", output_dir, help.output_dir)
+      ->type_name("DIR")
+      ->check(not_empty_dir());
+  app.add_option("--task-time-limit", task_time_limit,
+                 "Dynamic schedule: warn about a task still running after SECONDS, and once "
+                 "all tasks are handed out run a copy on an idle rank (the first to finish "
+                 "counts)")
+      ->type_name("SECONDS")
+      ->check(positive_seconds());
+  app.add_flag("--progress", progress,
+               "Show progress on standard error (default: only when it is a terminal)");
+}
+
+void JobCommandLine::check(std::string_view program, const OutputOptions& out) const {
+  const std::string see_help = fmt::format(" (see {} --help)", program);
+  if (!output_dir.empty() && !out.output_path.empty()) {
+    throw UsageError("-o and --output-dir cannot be used together" + see_help);
+  }
+  if (task_time_limit > 0 && schedule_kind() != Schedule::dynamic) {
+    throw UsageError("--task-time-limit needs --schedule dynamic" + see_help);
+  }
+  set_interrupt_note(checkpoint_interrupt_note(checkpoint));
+}
+
+Schedule JobCommandLine::schedule_kind() const noexcept {
+  return schedule == "static" ? Schedule::static_blocks : Schedule::dynamic;
+}
+
+FileSourceOptions JobCommandLine::source_options() const {
+  FileSourceOptions options;
+  options.split_bytes = split_bytes;
+  options.schedule = schedule_kind();
+  options.same_tasks_at_every_rank_count = !checkpoint.empty();
+  return options;
+}
+
+JobOptions JobCommandLine::job_options(std::string_view program, std::string fingerprint,
+                                       RankTimer& timer) const {
+  JobOptions job;
+  job.schedule = schedule_kind();
+  job.checkpoint_dir = checkpoint;
+  job.fingerprint = std::move(fingerprint);
+  job.timer = &timer;
+  job.dynamic.task_time_limit = task_time_limit;
+  job.dynamic.reissue = task_time_limit > 0;
+  job.dynamic.on_straggler = [name = std::string(program)](const StragglerReport& r) {
+    fmt::print(stderr, "{}: warning: {}\n", name, describe(r));
+    std::fflush(stderr);
+  };
+  return job;
+}
+
+}  // namespace mrkit
