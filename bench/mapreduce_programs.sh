@@ -109,7 +109,7 @@ cat "$log" >/dev/null
 python3 "$work/groupby.py" "$log" >"$work/want.tsv"
 "${run[@]}" -n 2 "$bin/groupby" --key 5 --count --sum 6 --format tsv "$log" >"$work/got.tsv"
 # shellcheck disable=SC2016  # awk's own $5 and $6
-awk_prog='{ c[$5]++; s[$5] += $6 } END { for (k in c) printf "%s\t%d\t%d\n", k, c[k], s[k] }'
+awk_prog='{ c[$5]++; s[$5] += $6 } END { for (k in c) printf "%s\t%d\t%.0f\n", k, c[k], s[k] }'
 LC_ALL=C awk -F'\t' "$awk_prog" "$log" | LC_ALL=C sort >"$work/awk.tsv"
 if ! cmp -s "$work/want.tsv" "$work/awk.tsv"; then
   echo "awk differs from Python on the access log" >&2
