@@ -97,7 +97,7 @@ wait_for "$jobs"
 # Open MPI 4.1's TCP transport now and then takes a connection still being made (EINPROGRESS)
 # for a failed one, warns "failed to TCP connect to a peer MPI process" and the rank crashes:
 # a fault of that Open MPI under load, not of the scripts. Such a job gets one more try (once
-# in 15 CI runs so far); any other failure, or the same one twice, fails the test.
+# in CI so far); any other failure, or the same one twice, fails the test.
 retried=()
 for launcher in mpirun srun; do
   if ! completed "${job_of[$launcher]}" &&
