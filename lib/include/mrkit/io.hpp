@@ -7,4 +7,5 @@
 #include "mrkit/io/byte_ranges.hpp"
 #include "mrkit/io/input_files.hpp"
 #include "mrkit/io/output_text.hpp"
+#include "mrkit/io/scratch_dir.hpp"
 #include "mrkit/io/whole_files.hpp"
