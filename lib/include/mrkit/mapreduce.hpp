@@ -11,6 +11,7 @@
 #include "mrkit/mapreduce/key_values.hpp"
 #include "mrkit/mapreduce/map_only.hpp"
 #include "mrkit/mapreduce/map_phase.hpp"
+#include "mrkit/mapreduce/memory_budget.hpp"
 #include "mrkit/mapreduce/range_records.hpp"
 #include "mrkit/mapreduce/reduce_by_key.hpp"
 #include "mrkit/mapreduce/sorted_output.hpp"
