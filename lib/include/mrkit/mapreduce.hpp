@@ -15,4 +15,5 @@
 #include "mrkit/mapreduce/range_records.hpp"
 #include "mrkit/mapreduce/reduce_by_key.hpp"
 #include "mrkit/mapreduce/sorted_output.hpp"
+#include "mrkit/mapreduce/spill_runs.hpp"
 #include "mrkit/mapreduce/task_yield.hpp"
