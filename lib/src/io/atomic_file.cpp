@@ -1,5 +1,7 @@
 #include "mrkit/io/atomic_file.hpp"
 
+#include "mrkit/io/detail/replace_file.hpp"
+
 #include <fcntl.h>
 #include <sys/random.h>
 #include <sys/stat.h>
@@ -13,13 +15,20 @@
 #include <stdexcept>
 
 namespace mrkit {
-namespace {
 
 namespace fs = std::filesystem;
 
-[[noreturn]] void fail(const std::string& path, const char* what, int err) {
+namespace detail {
+
+void fail_write(const std::string& path, const char* what, int err) {
   throw std::runtime_error("cannot write '" + path + "' (" + what + "): " + std::strerror(err));
 }
+
+}  // namespace detail
+
+namespace {
+
+using detail::fail_write;
 
 void write_all(int fd, const std::string& path, std::string_view content) {
   std::size_t done = 0;
@@ -27,11 +36,15 @@ void write_all(int fd, const std::string& path, std::string_view content) {
     const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
     if (n < 0) {
       if (errno == EINTR) continue;
-      fail(path, "write", errno);
+      fail_write(path, "write", errno);
     }
     done += static_cast<std::size_t>(n);
   }
 }
+
+}  // namespace
+
+namespace detail {
 
 // A name for a stream this process already has open (/dev/stdout, /dev/fd/3, /proc/self/fd/1)
 // or a file of /proc: written straight in. /dev/stdout on a shell's `> file` is that file,
@@ -39,19 +52,6 @@ void write_all(int fd, const std::string& path, std::string_view content) {
 bool names_open_stream(const std::string& path) {
   return path == "/dev/stdout" || path == "/dev/stderr" || path.starts_with("/dev/fd/") ||
          path.starts_with("/proc/");
-}
-
-// Terminals, pipes, devices and sockets have nothing to replace: the content goes straight in.
-void write_into_stream(const std::string& path, std::string_view content) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_NOCTTY | O_CLOEXEC);
-  if (fd < 0) fail(path, "open", errno);
-  try {
-    write_all(fd, path, content);
-  } catch (...) {
-    ::close(fd);
-    throw;
-  }
-  if (::close(fd) != 0 && errno != EINTR) fail(path, "close", errno);
 }
 
 // The final target of a chain of symbolic links (even a dangling one), so that the link stays
@@ -62,10 +62,10 @@ fs::path follow_links(const std::string& path) {
     std::error_code ec;
     if (!fs::is_symlink(real, ec)) return real;
     const fs::path next = fs::read_symlink(real, ec);
-    if (ec) fail(path, "read link", ec.value());
+    if (ec) fail_write(path, "read link", ec.value());
     real = next.is_absolute() ? next : real.parent_path() / next;
   }
-  fail(path, "follow links", ELOOP);
+  fail_write(path, "follow links", ELOOP);
 }
 
 // Creates `.NAME.XXXXXX` beside the target (or `.mrkit-tmp-XXXXXX` when that would be longer
@@ -82,16 +82,16 @@ int create_temporary(const fs::path& dir, const std::string& name, mode_t mode, 
   for (int attempt = 0; attempt < 100; ++attempt) {
     std::array<unsigned char, 6> random{};
     if (::getrandom(random.data(), random.size(), 0) != static_cast<ssize_t>(random.size())) {
-      fail(path, "create temporary file", errno);
+      fail_write(path, "create temporary file", errno);
     }
     std::string suffix;
     for (const unsigned char r : random) suffix += letters[r % letters.size()];
     temp = (dir / (stem + suffix)).string();
     const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
     if (fd >= 0) return fd;
-    if (errno != EEXIST) fail(path, "create temporary file", errno);
+    if (errno != EEXIST) fail_write(path, "create temporary file", errno);
   }
-  fail(path, "create temporary file", EEXIST);
+  fail_write(path, "create temporary file", EEXIST);
 }
 
 // The replacement takes the old file's owner and mode, as `sort -o` and editors keep them.
@@ -108,14 +108,36 @@ void keep_owner_and_mode(int fd, const struct stat& old) {
   (void)::fchmod(fd, mode);
 }
 
+}  // namespace detail
+
+using detail::create_temporary;
+using detail::follow_links;
+using detail::keep_owner_and_mode;
+using detail::names_open_stream;
+
+namespace {
+
+// Terminals, pipes, devices and sockets have nothing to replace: the content goes straight in.
+void write_into_stream(const std::string& path, std::string_view content) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0) fail_write(path, "open", errno);
+  try {
+    write_all(fd, path, content);
+  } catch (...) {
+    ::close(fd);
+    throw;
+  }
+  if (::close(fd) != 0 && errno != EINTR) fail_write(path, "close", errno);
+}
+
 }  // namespace
 
 void write_file_atomically(const std::string& path, std::string_view content,
                            const AtomicWriteOptions& options) {
-  if (path.empty()) fail(path, "open", ENOENT);
+  if (path.empty()) fail_write(path, "open", ENOENT);
   struct stat st {};
   const bool exists = ::stat(path.c_str(), &st) == 0;  // through links
-  if (exists && S_ISDIR(st.st_mode)) fail(path, "open", EISDIR);
+  if (exists && S_ISDIR(st.st_mode)) fail_write(path, "open", EISDIR);
   if (names_open_stream(path) || (exists && !S_ISREG(st.st_mode))) {
     write_into_stream(path, content);
     return;
@@ -125,7 +147,7 @@ void write_file_atomically(const std::string& path, std::string_view content,
   // Replacing takes write permission on the directory only; refuse to replace a file the
   // user could not write into directly (a 0444 file, another user's file, through a link).
   if (exists && ::faccessat(AT_FDCWD, target.c_str(), W_OK, AT_EACCESS) != 0) {
-    fail(path, "open", errno);
+    fail_write(path, "open", errno);
   }
   std::string temp;
   const mode_t create_mode = exists || options.new_file_mode ? 0600 : 0666;
@@ -133,7 +155,7 @@ void write_file_atomically(const std::string& path, std::string_view content,
   auto abandon = [&](const char* what, int err) {
     ::close(fd);
     ::unlink(temp.c_str());
-    fail(path, what, err);
+    fail_write(path, what, err);
   };
   try {
     write_all(fd, path, content);
@@ -151,12 +173,12 @@ void write_file_atomically(const std::string& path, std::string_view content,
   if (::close(fd) != 0) {
     const int err = errno;
     ::unlink(temp.c_str());
-    fail(path, "close", err);
+    fail_write(path, "close", err);
   }
   if (::rename(temp.c_str(), target.c_str()) != 0) {
     const int err = errno;
     ::unlink(temp.c_str());
-    fail(path, "rename", err);
+    fail_write(path, "rename", err);
   }
   const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dfd >= 0) {

@@ -23,6 +23,10 @@ inline constexpr int gather_pieces = 7302;
 // text/word_reduce: word tables travelling up the reduction tree.
 inline constexpr int word_table_reduce = 7311;
 
+// io/shared_output: a rank's bytes streaming to the root, piece by piece, when the ranks cannot
+// share the output file.
+inline constexpr int shared_output_piece = 7321;
+
 // patterns/divide_and_conquer: a half of the problem going to the right group, and its solution
 // coming back.
 inline constexpr int divide_problem = 7401;
@@ -64,6 +68,7 @@ inline constexpr int all[] = {scheduler_request,
                               exchange_pieces,
                               gather_pieces,
                               word_table_reduce,
+                              shared_output_piece,
                               divide_problem,
                               divide_solution,
                               merge_query,
