@@ -4,18 +4,22 @@
 #include <mrkit/cli/command_line.hpp>
 #include <mrkit/core/runtime.hpp>
 #include <mrkit/io/output_text.hpp>
+#include <mrkit/io/shared_output.hpp>
 #include <mrkit/tasks/progress_meter.hpp>
 #include <mrkit/tasks/rank_stats.hpp>
 #include "word_count.hpp"
 
 #include <fmt/format.h>
 #include <unistd.h>
+#include <boost/mpi/collectives.hpp>
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #ifdef MRKIT_WORDCOUNT_TEST_HOOK
@@ -67,7 +71,40 @@ std::function<void(std::uint64_t, const mrkit::Yield&)> slow_task_from_environme
 // total as a bare number, as `wc --total=only` prints it (--total-only).
 enum class Listing { files, no_files, total_only };
 
-std::string render(const mrkit::WordCountResult& r, mrkit::OutputFormat format, bool with_top,
+// The lines of --top's words (JSON: the array's elements, `first`: with no comma before the
+// first one); text pads the counts to `count_width`.
+std::string render_words(const std::vector<mrkit::WordCount>& words, mrkit::OutputFormat format,
+                         std::size_t count_width, bool first) {
+  std::string out;
+  for (const auto& w : words) {
+    if (format == mrkit::OutputFormat::json) {
+      // As json_dump_bytes writes {"word": ..., "count": ...}: keys sorted, no spaces.
+      out += fmt::format("{}{{\"count\":{},\"word\":{}}}", first ? "" : ",", w.count,
+                         mrkit::json_string_bytes(w.word));
+      first = false;
+    } else if (format == mrkit::OutputFormat::tsv) {
+      out += fmt::format("word\t{}\t{}\n", w.count, mrkit::tsv_escape(w.word));
+    } else {
+      out += fmt::format("{:>{}} {}\n", w.count, count_width, w.word);
+    }
+  }
+  return out;
+}
+
+// The widest count of `words` (at least 1), as text pads them.
+std::size_t count_width(const std::vector<mrkit::WordCount>& words) {
+  std::size_t cw = 1;
+  for (const auto& w : words) cw = std::max(cw, fmt::formatted_size("{}", w.count));
+  return cw;
+}
+
+// The result around --top's words: what comes before them and after them (JSON's end).
+struct Frame {
+  std::string head;
+  std::string tail;
+};
+
+Frame render_frame(const mrkit::WordCountResult& r, mrkit::OutputFormat format, bool with_top,
                    Listing listing) {
   std::string out;
   const bool with_files = listing == Listing::files;
@@ -82,13 +119,17 @@ std::string render(const mrkit::WordCountResult& r, mrkit::OutputFormat format, 
     }
     if (with_top) {
       j["distinct_words"] = r.distinct_words;
-      j["top"] = nlohmann::json::array();
-      for (const auto& w : r.top) j["top"].push_back({{"word", w.word}, {"count", w.count}});
+      j["top"] = nlohmann::json::array();  // the words go between its brackets
     }
     j["ranks"] = r.ranks;
     // Paths and words are bytes: valid UTF-8 as it is, each other byte as the escape \udcXX
     // (Python's surrogateescape), so no two of them print alike.
-    return mrkit::json_dump_bytes(j) + "\n";
+    out = mrkit::json_dump_bytes(j) + "\n";
+    if (!with_top) return {out, {}};
+    // "top" is the last key of the object but "total_words" (keys are sorted, and a quote
+    // inside a string is escaped, so the last match is the key).
+    const std::size_t at = out.rfind(R"("top":[])") + 7;
+    return {out.substr(0, at), out.substr(at)};
   }
   if (format == mrkit::OutputFormat::tsv) {
     // One record per line, its kind first: file / total / word; fields escaped alike.
@@ -99,12 +140,7 @@ std::string render(const mrkit::WordCountResult& r, mrkit::OutputFormat format, 
       }
     }
     out += fmt::format("total\t{}\n", r.total_words);
-    if (with_top) {
-      for (const auto& w : r.top) {
-        out += fmt::format("word\t{}\t{}\n", w.count, mrkit::tsv_escape(w.word));
-      }
-    }
-    return out;
+    return {out, {}};
   }
   // Text: like `wc -w`, counts right-aligned, then the total; a name holding a newline is
   // quoted as wc quotes it, so it cannot forge a line. (A word never holds a line end.)
@@ -120,13 +156,36 @@ std::string render(const mrkit::WordCountResult& r, mrkit::OutputFormat format, 
     }
     out += fmt::format("{:>{}} total\n", r.total_words, width);
   }
-  if (with_top) {
-    out += fmt::format("\n{} distinct words; most frequent:\n", r.distinct_words);
-    std::size_t cw = 1;
-    for (const auto& w : r.top) cw = std::max(cw, fmt::formatted_size("{}", w.count));
-    for (const auto& w : r.top) out += fmt::format("{:>{}} {}\n", w.count, cw, w.word);
-  }
-  return out;
+  if (with_top) out += fmt::format("\n{} distinct words; most frequent:\n", r.distinct_words);
+  return {out, {}};
+}
+
+std::string render(const mrkit::WordCountResult& r, mrkit::OutputFormat format, bool with_top,
+                   Listing listing) {
+  Frame frame = render_frame(r, format, with_top, listing);
+  if (!with_top) return frame.head;
+  return frame.head + render_words(r.top, format, count_width(r.top), true) + frame.tail;
+}
+
+// --top 0: every rank holds its range of the vocabulary (in rank order, the output order),
+// formats it and writes it at its place in the output (io/shared_output.hpp), so the whole
+// vocabulary never passes through one rank. The mother's part starts with the header, the last
+// rank's ends with JSON's closing; counts are padded to the widest of all ranks.
+void write_spread(const boost::mpi::communicator& comm, const mrkit::WordCountResult& r,
+                  const mrkit::OutputOptions& out, Listing listing) {
+  std::size_t cw = 1;
+  boost::mpi::all_reduce(comm, count_width(r.top), cw, boost::mpi::maximum<std::size_t>());
+  std::vector<std::uint64_t> sizes;
+  boost::mpi::all_gather(comm, static_cast<std::uint64_t>(r.top.size()), sizes);
+  bool first = true;  // no word on a lower rank: this rank's first word is the first of all
+  for (int rank = 0; rank < comm.rank(); ++rank)
+    first = first && sizes[static_cast<std::size_t>(rank)] == 0;
+  const Frame frame = render_frame(r, out.format, true, listing);
+  std::string bytes;
+  if (comm.rank() == mrkit::mother_rank) bytes = frame.head;
+  bytes += render_words(r.top, out.format, cw, first);
+  if (comm.rank() == comm.size() - 1) bytes += frame.tail;
+  mrkit::write_file_together(comm, out.output_path, bytes);
 }
 
 // --stats: the job's shape, then the per-rank table (or one JSON object) on standard error.
@@ -224,6 +283,11 @@ int wordcount(mrkit::Runtime& rt, int argc, char** argv) {
   opt.split_bytes = split;
   opt.frequencies = app.count("--top") > 0;
   opt.top = top;
+  // MRKIT_BENCH_GATHER_ALL=1 (bench/parallel_output.sh only, not documented for users): --top 0
+  // gathers the vocabulary on the mother as before, to compare the two ways to write it.
+  const char* gather_all = std::getenv("MRKIT_BENCH_GATHER_ALL");
+  opt.spread_all = opt.frequencies && top == 0 &&
+                   !(gather_all != nullptr && std::string_view(gather_all) == "1");
 #ifdef MRKIT_WORDCOUNT_TEST_HOOK
   opt.before_task = slow_task_from_environment();
 #endif
@@ -234,16 +298,22 @@ int wordcount(mrkit::Runtime& rt, int argc, char** argv) {
   opt.progress = [&meter](std::uint64_t done, std::uint64_t total) { meter.update(done, total); };
   const mrkit::WordCountResult result = mrkit::count_words(rt.world(), paths, opt);
   meter.finish();
-  if (!rt.is_mother()) return 0;
-  for (const auto& w : result.warnings) fmt::print(stderr, "{}: warning: {}\n", program, w);
-  if (result.resumed_tasks > 0) {
-    fmt::print(stderr, "{}: resumed from checkpoint: {} of {} tasks were already done\n", program,
-               result.resumed_tasks, result.tasks);
+  if (rt.is_mother()) {
+    for (const auto& w : result.warnings) fmt::print(stderr, "{}: warning: {}\n", program, w);
+    if (result.resumed_tasks > 0) {
+      fmt::print(stderr, "{}: resumed from checkpoint: {} of {} tasks were already done\n", program,
+                 result.resumed_tasks, result.tasks);
+    }
   }
   const Listing listing = total_only ? Listing::total_only
                           : no_files ? Listing::no_files
                                      : Listing::files;
-  mrkit::emit(out, render(result, out.format, opt.frequencies, listing));
+  if (opt.spread_all) {
+    write_spread(rt.world(), result, out, listing);  // collective
+  } else if (rt.is_mother()) {
+    mrkit::emit(out, render(result, out.format, opt.frequencies, listing));
+  }
+  if (!rt.is_mother()) return 0;
   if (stats) print_stats(result, *stats);
   return 0;
 }

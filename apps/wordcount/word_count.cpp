@@ -7,12 +7,14 @@
 #include <mrkit/core/runtime.hpp>
 #include <mrkit/mapreduce/file_source.hpp>
 #include <mrkit/mapreduce/map_phase.hpp>
+#include <mrkit/mapreduce/sorted_output.hpp>
 #include <mrkit/mapreduce/task_yield.hpp>
 #include <mrkit/tasks/checkpointed_tasks.hpp>
 #include <mrkit/text/word_reduce.hpp>
 #include <mrkit/version.hpp>
 
 #include <fmt/format.h>
+#include <boost/mpi/collectives.hpp>
 
 #include <optional>
 #include <string_view>
@@ -180,10 +182,25 @@ WordCountResult count_words(const boost::mpi::communicator& comm,
     for (const std::uint64_t n : result.words_per_file) result.total_words += n;
   }
   if (options.frequencies) {
-    const WordCounts mine = exchange_word_counts(comm, std::move(phase.local.table));
+    WordCounts mine = exchange_word_counts(comm, std::move(phase.local.table));
     timer.note_data_bytes(mine.memory_bytes());
     result.distinct_words = sum_all(comm, mine.size());
-    result.top = gather_top_k(comm, mine, options.top, mother_rank);
+    if (options.top == 0 && options.spread_all) {
+      // The whole vocabulary never meets on one rank: a sample sort in output order (count
+      // descending, then word), each rank keeping its range.
+      std::vector<std::pair<std::string, std::uint64_t>> pairs;
+      pairs.reserve(mine.size());
+      mine.for_each([&](std::string_view w, std::uint64_t n, std::uint64_t) {
+        pairs.emplace_back(std::string(w), n);
+      });
+      mine = WordCounts{};
+      pairs = sort_across_ranks(comm, std::move(pairs), by_value_descending);
+      result.top.reserve(pairs.size());
+      for (auto& [word, n] : pairs) result.top.push_back({std::move(word), n});
+      boost::mpi::broadcast(comm, result.total_words, mother_rank);
+    } else {
+      result.top = gather_top_k(comm, mine, options.top, mother_rank);
+    }
   }
   reducing.reset();
 

@@ -24,6 +24,10 @@ struct WordCountOptions {
   bool frequencies = false;       // tabulate words, not only count them
   bool ignore_case = false;       // fold ASCII letters before tabulating
   std::uint64_t top = 0;          // with frequencies: keep the top N (0: all)
+  // With frequencies and top 0: sort the whole vocabulary across the ranks and leave each rank
+  // its range of it in `top` (the ranges in rank order are the output order), instead of
+  // gathering it on the mother; total_words then reaches every rank.
+  bool spread_all = false;
   std::size_t buffer_bytes = std::size_t{1} << 20;
   Progress progress;  // optional, called on the mother as tasks start (see scheduler.hpp)
   // A directory (shared by all ranks) where finished tasks are recorded; a re-run of the same
@@ -48,7 +52,7 @@ struct WordCountResult {
   std::vector<std::uint64_t> words_per_file;
   std::uint64_t total_words = 0;
   std::uint64_t distinct_words = 0;  // with frequencies
-  std::vector<WordCount> top;        // with frequencies, in output order
+  std::vector<WordCount> top;        // with frequencies, in output order (see spread_all)
   std::vector<std::string> warnings;
   // Per rank, in rank order: compute (scanning), I/O (opening and reading), wait (for tasks,
   // and the reduction of counts and tables), tasks, bytes read, the word table's largest size
