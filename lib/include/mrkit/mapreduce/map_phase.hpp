@@ -29,6 +29,16 @@
 
 namespace mrkit {
 
+// What spilling did on a rank (JobOptions::spill_stats): the budget, bytes written to and read
+// back from the scratch directory, runs written, exchange rounds.
+struct SpillStats {
+  std::uint64_t budget_bytes = 0;
+  std::uint64_t spilled_bytes = 0;
+  std::uint64_t read_bytes = 0;
+  std::uint64_t runs = 0;
+  std::uint64_t rounds = 0;
+};
+
 // How the tasks of a job run (tasks/scheduler.hpp), and what makes it resumable.
 struct JobOptions {
   Schedule schedule = Schedule::dynamic;
@@ -52,6 +62,20 @@ struct JobOptions {
   std::uint64_t tasks_per_record = 0;
   // Optional: the job's compute, wait and tasks are added to it (for --stats).
   RankTimer* timer = nullptr;
+  // The memory budget per rank of reduce_by_key, group_by_key and count_by_key
+  // (mapreduce/memory_budget.hpp): 0 is the default (half the node's available memory over its
+  // ranks); below minimum_memory_bytes is refused (UsageError). A rank's combine table over
+  // half of it is written to `tmpdir` as a sorted run (mapreduce/spill_runs.hpp) and merged at
+  // the end; the exchange then goes in rounds of at most a quarter of it per rank.
+  std::uint64_t memory_bytes = 0;
+  // Where the job's private scratch directory goes; empty: $TMPDIR, else /tmp. Created at the
+  // start (a missing or read-only one is an error on every rank, exit 1) and removed at the end.
+  std::string tmpdir;
+  // Spill the combine table after every task, whatever its size (MR-MPI's outofcore = 1): the
+  // disk path on small data, for tests.
+  bool force_spill = false;
+  // Optional: what spilling did on this rank.
+  SpillStats* spill_stats = nullptr;
 };
 
 // What the map phase leaves on a rank.
@@ -67,6 +91,8 @@ struct MapPhase {
 //   ops.merge(Acc& into, Acc& from)               // from is left empty
 //   ops.encode(const Acc&) -> std::string         // a checkpoint record's payload
 //   ops.merge_encoded(Acc& into, std::string_view) // throws for a payload it cannot read
+// and, if it has it, after each task (or checkpoint record) merged into the rank's accumulator:
+//   ops.settle(Acc& local)                        // e.g. spill a table over its budget
 // `job_kind` and the accumulator's type are part of the checkpoint's fingerprint. Collective.
 template <class Acc, class MapInto, class Ops>
 [[nodiscard]] MapPhase<Acc> run_map_phase(const boost::mpi::communicator& comm, std::uint64_t tasks,
@@ -85,6 +111,9 @@ template <class Acc, class MapInto, class Ops>
                                            std::to_string(per_record) + "\n" + options.fingerprint,
                                        tasks, per_record);
   MapPhase<Acc> phase;
+  const auto settle = [&] {
+    if constexpr (requires { ops.settle(phase.local); }) ops.settle(phase.local);
+  };
   phase.resumed_tasks = checkpointed.resumed_tasks();
   if (comm.rank() == 0) phase.warnings = checkpointed.warnings();
   const auto run_record = [&](std::uint64_t record, const Yield& yield, Acc& into) {
@@ -103,6 +132,7 @@ template <class Acc, class MapInto, class Ops>
           return [&, record, mine] {
             if (checkpointed.enabled()) checkpointed.save(record, ops.encode(*mine));
             ops.merge(phase.local, *mine);
+            settle();
           };
         },
         options.progress, options.dynamic, options.stop);
@@ -114,6 +144,7 @@ template <class Acc, class MapInto, class Ops>
           run_record(record, yield, mine);
           checkpointed.save(record, ops.encode(mine));
           ops.merge(phase.local, mine);
+          settle();
         },
         options.progress, options.dynamic, options.stop);
   } else {
@@ -122,11 +153,14 @@ template <class Acc, class MapInto, class Ops>
         [&](std::uint64_t task, const Yield& yield) {
           const TaskYieldScope scope(yield);
           map_into(task, phase.local);
+          settle();
         },
         options.progress, options.dynamic, options.stop);
   }
-  checkpointed.merge_finished(
-      [&](std::uint64_t, std::string_view payload) { ops.merge_encoded(phase.local, payload); });
+  checkpointed.merge_finished([&](std::uint64_t, std::string_view payload) {
+    ops.merge_encoded(phase.local, payload);
+    settle();
+  });
   if (options.timer != nullptr) options.timer->add(phase.stats);
   return phase;
 }

@@ -17,12 +17,21 @@
 // each rank holds its keys. group_by_key keeps every value of a key instead, sorted; map_only
 // (mapreduce/map_only.hpp) keeps records in task order.
 //
+// Memory (JobOptions::memory_bytes, tmpdir, force_spill): after each task, a rank's table over
+// half of its budget is written to the job's scratch directory as a run sorted by (owner rank,
+// key) and cleared (mapreduce/detail/table_spiller.hpp). If any rank spilled, the shuffle merges
+// each rank's runs (equal keys combined) and sends them to their owners in rounds of at most a
+// quarter of the budget per rank, never all at once. Bounded: the table (up to half the budget
+// plus what one task adds), merge buffers and one round. Not bounded yet: the result, which
+// each owner still holds in memory (a KeyValues).
+//
 // Keys: numbers, std::string, vectors of numbers, or any type with Boost.Serialization, operator==
 // and operator< (for sorted results). Values: the same, copyable. Every function is collective,
 // with the same tasks on every rank; an exception in a map on any rank ends the job
 // (core/runtime.hpp's run()).
 #pragma once
 
+#include "mrkit/mapreduce/detail/table_spiller.hpp"
 #include "mrkit/mapreduce/key_values.hpp"
 #include "mrkit/mapreduce/map_phase.hpp"
 
@@ -85,10 +94,15 @@ void merge_encoded_table(KeyTable<K, T>& into, std::string_view bytes, Combine& 
   }
 }
 
-// The accumulator operations of run_map_phase for a KeyTable whose values merge with `combine`.
+// The accumulator operations of run_map_phase for a KeyTable whose values merge with `combine`;
+// after each task the table is kept under the memory budget by `spiller`.
 template <class K, class T, class Combine>
 struct KeyTableOps {
   Combine& combine;
+  TableSpiller<K, T>* spiller = nullptr;
+  void settle(KeyTable<K, T>& table) {
+    if (spiller != nullptr) spiller->settle(table);
+  }
   void merge(KeyTable<K, T>& into, KeyTable<K, T>& from) { merge_tables(into, from, combine); }
   [[nodiscard]] std::string encode(const KeyTable<K, T>& table) const {
     return encode_pairs(table);
@@ -97,6 +111,16 @@ struct KeyTableOps {
     merge_encoded_table<K, T>(into, bytes, combine);
   }
 };
+
+// The shuffle of a job whose tables the spiller kept: from disk in bounded rounds if any rank
+// spilled, else the one all-to-all of shuffle_by_key. Collective.
+template <class K, class T, class Combine>
+[[nodiscard]] KeyTable<K, T> shuffle_spilled_or_not(const boost::mpi::communicator& comm,
+                                                    TableSpiller<K, T>& spiller,
+                                                    KeyTable<K, T> local, Combine& combine) {
+  if (spiller.any_spilled(comm)) return spiller.spilled_shuffle(comm, std::move(local), combine);
+  return shuffle_by_key<K, T>(comm, std::move(local), combine);
+}
 
 // Runs `fn` as waiting time of the job's timer, if any.
 template <class Fn>
@@ -116,11 +140,13 @@ template <class K, class V, class Map, class Combine>
     Emitter<K, V, Combine> emit(table, combine);
     map(task, emit);
   };
-  detail::KeyTableOps<K, V, Combine> ops{combine};
+  detail::TableSpiller<K, V> spiller(comm, options);
+  detail::KeyTableOps<K, V, Combine> ops{combine, &spiller};
   KeyTable<K, V> local =
       run_map_phase<KeyTable<K, V>>(comm, tasks, map_into, ops, options, "reduce_by_key").local;
   return detail::timed_wait(options, [&] {
-    return KeyValues<K, V>(comm, shuffle_by_key<K, V>(comm, std::move(local), combine));
+    return KeyValues<K, V>(
+        comm, detail::shuffle_spilled_or_not<K, V>(comm, spiller, std::move(local), combine));
   });
 }
 
@@ -150,11 +176,13 @@ template <class K, class V, class Map>
     };
     map(task, emit);
   };
-  detail::KeyTableOps<K, Values, decltype(append)> ops{append};
+  detail::TableSpiller<K, Values> spiller(comm, options);
+  detail::KeyTableOps<K, Values, decltype(append)> ops{append, &spiller};
   KeyTable<K, Values> local =
       run_map_phase<KeyTable<K, Values>>(comm, tasks, map_into, ops, options, "group_by_key").local;
   return detail::timed_wait(options, [&] {
-    KeyTable<K, Values> mine = shuffle_by_key<K, Values>(comm, std::move(local), append);
+    KeyTable<K, Values> mine =
+        detail::shuffle_spilled_or_not<K, Values>(comm, spiller, std::move(local), append);
     for (auto& entry : mine) std::sort(entry.second.begin(), entry.second.end());
     return KeyValues<K, Values>(comm, std::move(mine));
   });
