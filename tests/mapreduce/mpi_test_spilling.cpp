@@ -194,3 +194,35 @@ TEST(Spilling, ABudgetBelowTheMinimumIsRefused) {
   }
   ASSERT_TRUE(all_ranks(refused));
 }
+
+TEST(Spilling, CountByKeyForcedAndUnderASmallBudgetGivesTheInMemoryCounts) {
+  std::map<std::string, std::uint64_t> want;
+  for (std::uint64_t t = 0; t < tasks; ++t) {
+    emit_task(
+        t, 12000, 200000, [&](const std::string& k, std::uint64_t v) { want[k] += v % 7; }, true);
+  }
+  std::erase_if(want, [](const auto& e) { return e.second == 0; });
+  for (const bool force : {true, false}) {
+    const std::string tmp = mrkit::testing::shared_temp_dir();
+    mrkit::SpillStats stats;
+    mrkit::JobOptions options;
+    options.force_spill = force;
+    options.memory_bytes = mrkit::minimum_memory_bytes;
+    options.tmpdir = tmp;
+    options.spill_stats = &stats;
+    auto counts = mrkit::count_by_key(
+        world(), tasks,
+        [](std::uint64_t task, auto& emit) {
+          emit_task(
+              task, 12000, 200000, [&](const std::string& k, std::uint64_t v) { emit(k, v % 7); },
+              true);
+        },
+        options);
+    bool ok = on_their_owners(counts) && gathered_equals(counts.gather(), want);
+    ok = ok && stats.runs >= 1 && stats.read_bytes == stats.spilled_bytes && stats.rounds >= 2;
+    world().barrier();
+    ok = ok && scratch_left_empty(tmp);
+    ASSERT_TRUE(all_ranks(ok)) << "force " << force << ": runs " << stats.runs << ", spilled "
+                               << stats.spilled_bytes << ", rounds " << stats.rounds;
+  }
+}

@@ -5,6 +5,9 @@
 #include "mrkit/mapreduce/detail/item_codec.hpp"
 #include "mrkit/mapreduce/key_hash.hpp"
 
+#include <algorithm>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 namespace mrkit::detail {
@@ -16,6 +19,31 @@ void WordCountsOps::merge(WordCounts& into, WordCounts& from) {
     into.merge(from);
   }
   from = WordCounts{};
+}
+
+void spill_word_counts(CountSpiller& spiller, WordCounts& table, int ranks) {
+  using Entry = std::pair<std::string_view, std::uint64_t>;
+  std::vector<std::pair<int, Entry>> order;
+  order.reserve(table.size());
+  table.for_each([&](std::string_view w, std::uint64_t n, std::uint64_t) {
+    order.emplace_back(owner_rank(hash_bytes(w), ranks), Entry{w, n});
+  });
+  std::sort(order.begin(), order.end(), [](const auto& a, const auto& b) {
+    if (a.first != b.first) return a.first < b.first;
+    return a.second.first < b.second.first;
+  });
+  spiller.write_run(
+      order, [](const Entry& e) { return e.first; }, [](const Entry& e) { return e.second; });
+  table = WordCounts{};
+}
+
+KeyTable<std::string, std::uint64_t> shuffle_counts_spilled_or_not(
+    const boost::mpi::communicator& comm, CountSpiller& spiller, WordCounts local) {
+  if (!spiller.any_spilled(comm)) return shuffle_counts(comm, std::move(local));
+  if (!local.empty()) spill_word_counts(spiller, local, comm.size());
+  local = WordCounts{};
+  auto plus = [](std::uint64_t a, std::uint64_t b) { return a + b; };
+  return spiller.spilled_shuffle(comm, KeyTable<std::string, std::uint64_t>{}, plus);
 }
 
 KeyTable<std::string, std::uint64_t> shuffle_counts(const boost::mpi::communicator& comm,

@@ -11,9 +11,11 @@
 //
 // emit(key) counts one, emit(key, n) counts n; a key counted 0 times in all is not a result.
 // The result is a KeyValues<std::string, std::uint64_t> like reduce_by_key's (each key on the
-// rank owner_rank(KeyHash) names), with the same JobOptions (checkpoint, re-issue, progress).
+// rank owner_rank(KeyHash) names), with the same JobOptions (checkpoint, re-issue, progress,
+// and the memory budget: a word table over half of it is spilled as reduce_by_key's tables are).
 #pragma once
 
+#include "mrkit/mapreduce/detail/table_spiller.hpp"
 #include "mrkit/mapreduce/key_values.hpp"
 #include "mrkit/mapreduce/map_phase.hpp"
 #include "mrkit/text/word_counts.hpp"
@@ -46,6 +48,27 @@ struct WordCountsOps {
   static void merge_encoded(WordCounts& into, std::string_view bytes) { into.merge_encoded(bytes); }
 };
 
+using CountSpiller = TableSpiller<std::string, std::uint64_t>;
+
+// Writes `table` as a run sorted by (owner, key) and clears it (a failure is kept by `spiller`).
+void spill_word_counts(CountSpiller& spiller, WordCounts& table, int ranks);
+
+// WordCountsOps that keep the table under the budget after each task.
+struct SpillingWordCountsOps : WordCountsOps {
+  CountSpiller* spiller;
+  int ranks;
+  void settle(WordCounts& table) const {
+    if (!table.empty() && spiller->wants_spill(table.memory_bytes())) {
+      spill_word_counts(*spiller, table, ranks);
+    }
+  }
+};
+
+// The shuffle of count_by_key: from the runs in bounded rounds if any rank spilled (what
+// `local` holds is spilled first), else shuffle_counts. Collective.
+[[nodiscard]] KeyTable<std::string, std::uint64_t> shuffle_counts_spilled_or_not(
+    const boost::mpi::communicator& comm, CountSpiller& spiller, WordCounts local);
+
 // Sends every key of `local` to its owner (owner_rank of KeyHash<std::string>), where equal
 // keys are added: the table of the keys this rank owns. Collective; `local` is freed first.
 [[nodiscard]] KeyTable<std::string, std::uint64_t> shuffle_counts(
@@ -61,13 +84,14 @@ template <class Map>
     CountEmitter emit(table);
     map(task, emit);
   };
-  detail::WordCountsOps ops;
+  detail::CountSpiller spiller(comm, options);
+  detail::SpillingWordCountsOps ops{{}, &spiller, comm.size()};
   WordCounts local = std::move(
       run_map_phase<WordCounts>(comm, tasks, map_into, ops, options, "count_by_key").local);
   if (options.timer != nullptr) options.timer->note_data_bytes(local.memory_bytes());
   const auto shuffle = [&] {
-    return KeyValues<std::string, std::uint64_t>(comm,
-                                                 detail::shuffle_counts(comm, std::move(local)));
+    return KeyValues<std::string, std::uint64_t>(
+        comm, detail::shuffle_counts_spilled_or_not(comm, spiller, std::move(local)));
   };
   if (options.timer == nullptr) return shuffle();
   return options.timer->measure(TimeBucket::wait, shuffle);

@@ -96,6 +96,12 @@ class TableSpiller {
   // The combine table's share: half the budget (the rest for merge buffers and exchange rounds).
   [[nodiscard]] std::uint64_t table_share() const noexcept { return budget_ / 2; }
 
+  // Whether a table of `bytes` should be spilled now: over its share, or always when forced
+  // (not after a failed spill).
+  [[nodiscard]] bool wants_spill(std::size_t bytes) const noexcept {
+    return error_.empty() && (force_ || bytes >= table_share());
+  }
+
   // After a task: spills `table` if it is over its share (or always, when forced).
   void settle(KeyTable<K, V>& table) {
     if (table.empty() || !error_.empty()) return;
