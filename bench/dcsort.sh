@@ -4,7 +4,9 @@
 # The keys (signed 64-bit, uniform, numpy's generator with seed 1) are written once to a raw
 # file; every program reads it from the page cache. Baseline: bench/std_sort.cpp (read,
 # std::sort, write to /dev/null). dcsort runs without -o (no output file to write and fsync) but
-# verifies its result. Two columns: the whole run (wall clock, start-up included) and the sort
+# verifies its result; --method tree (the mother's keys halved down the ranks) and --method
+# sample (every rank reads its part, a sample sort; issue 17's goal: >= 1.6x std::sort at 2
+# ranks). Two columns: the whole run (wall clock, start-up included) and the sort
 # alone (std_sort's "sort" time; dcsort's "seconds.sort", from the first split to the last
 # merge). Not a test: the numbers depend on the machine and its load; compare the ratios.
 set -euo pipefail
@@ -41,10 +43,10 @@ best_std() {
   done
   echo "$best_w $best_s"
 }
-best_dcsort() {
-  local n=$1 best_w="" best_s="" w s out
+best_dcsort() {  # best_dcsort RANKS METHOD
+  local n=$1 method=$2 best_w="" best_s="" w s out
   for ((k = 0; k < repeat; k++)); do
-    out=$({ TIMEFORMAT=%R; time "${run[@]}" -n "$n" "$bin/dcsort" "$input" --format json; } 2>&1)
+    out=$({ TIMEFORMAT=%R; time "${run[@]}" -n "$n" "$bin/dcsort" "$input" --method "$method" --format json; } 2>&1)
     s=$(sed -n 's/.*"sort":\([0-9.e-]*\).*/\1/p' <<<"$out" | head -n 1)
     s=$(awk -v x="$s" 'BEGIN { printf "%.3f", x }')
     w=$(tail -n 1 <<<"$out")
@@ -73,7 +75,9 @@ echo
 echo "| program | ranks | whole run (s) | sort (s) | speed-up, whole run | speed-up, sort |"
 echo "|---|---|---|---|---|---|"
 echo "| std::sort, one process | 1 | $std_w | $std_s | 1.00 | 1.00 |"
-for n in 1 2; do
-  read -r w s < <(best_dcsort "$n")
-  echo "| dcsort | $n | $w | $s | $(ratio "$std_w" "$w") | $(ratio "$std_s" "$s") |"
+for method in tree sample; do
+  for n in 1 2; do
+    read -r w s < <(best_dcsort "$n" "$method")
+    echo "| dcsort --method $method | $n | $w | $s | $(ratio "$std_w" "$w") | $(ratio "$std_s" "$s") |"
+  done
 done

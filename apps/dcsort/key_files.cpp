@@ -48,9 +48,9 @@ void to_little_endian(std::vector<Key>& keys) {
 
 }  // namespace
 
-std::vector<Key> generate_keys(std::uint64_t count, std::uint64_t seed) {
+std::vector<Key> generate_keys(std::uint64_t count, std::uint64_t seed, std::uint64_t first) {
   std::vector<Key> keys(static_cast<std::size_t>(count));
-  std::uint64_t state = seed;
+  std::uint64_t state = seed + first * golden_gamma;  // wraps, as the generator's own steps
   for (Key& k : keys) {
     state += golden_gamma;
     k = std::bit_cast<Key>(mix64(state));
@@ -128,6 +128,52 @@ std::vector<Key> read_key_file(const std::string& path) {
   }
   ::close(fd);
   to_little_endian(keys);  // the same swap turns file order into host order
+  return keys;
+}
+
+KeyFileInfo inspect_key_file(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw InputError("cannot open '" + path + "': " + std::strerror(errno));
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    throw InputError("'" + path + "' is not a regular file");
+  }
+  const bool in_parts = listed_size_is_content(fd);
+  ::close(fd);
+  if (!in_parts) return {read_key_file(path).size(), false};  // read (and checked) whole
+  const auto bytes = static_cast<std::uint64_t>(st.st_size);
+  if (bytes % sizeof(Key) != 0) {
+    throw InputError(
+        fmt::format("'{}' holds {} bytes, not a whole number of 8-byte keys", path, bytes));
+  }
+  return {bytes / sizeof(Key), true};
+}
+
+std::vector<Key> read_key_file_part(const std::string& path, std::uint64_t first,
+                                    std::uint64_t count) {
+  std::vector<Key> keys(static_cast<std::size_t>(count));
+  if (count == 0) return keys;
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw InputError("cannot open '" + path + "': " + std::strerror(errno));
+  auto* data = reinterpret_cast<char*>(keys.data());
+  const std::uint64_t bytes = count * sizeof(Key);
+  std::uint64_t done = 0;
+  while (done < bytes) {
+    const ssize_t n = ::pread(fd, data + done, static_cast<std::size_t>(bytes - done),
+                              static_cast<off_t>(first * sizeof(Key) + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      const int err = n < 0 ? errno : EIO;
+      ::close(fd);
+      throw InputError(
+          "cannot read '" + path +
+          "': " + (n == 0 ? std::string("the file shrank while reading") : std::strerror(err)));
+    }
+    done += static_cast<std::uint64_t>(n);
+  }
+  ::close(fd);
+  to_little_endian(keys);
   return keys;
 }
 

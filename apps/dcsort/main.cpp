@@ -5,12 +5,16 @@
 
 #include <mrkit/cli/command_line.hpp>
 #include <mrkit/core/clock.hpp>
+#include <mrkit/core/partition.hpp>
 #include <mrkit/core/runtime.hpp>
 #include <mrkit/io/output_text.hpp>
+#include <mrkit/io/shared_output.hpp>
 #include <mrkit/patterns/merge_sort.hpp>
+#include <mrkit/patterns/sample_sort.hpp>
 #include <mrkit/tasks/rank_stats.hpp>
 
 #include <fmt/format.h>
+#include <boost/mpi/collectives.hpp>
 #include <nlohmann/json.hpp>
 
 #include <chrono>
@@ -25,11 +29,15 @@ constexpr const char* program = "dcsort";
 using mrkit::Clock;
 using mrkit::seconds_since;
 
+enum class Method { tree, sample };
+
 struct Report {
   std::uint64_t keys = 0;
   int ranks = 1;
-  std::string input;   // a path, or "generated"
-  std::string output;  // a path, or empty
+  Method method = Method::tree;
+  std::uint64_t largest_share = 0;  // sample: the most keys a rank sorted
+  std::string input;                // a path, or "generated"
+  std::string output;               // a path, or empty
   mrkit::KeySummary summary;
   bool sorted = false;
   bool permutation = false;
@@ -60,6 +68,8 @@ std::string render(const Report& r, mrkit::OutputFormat format) {
     nlohmann::json j;
     j["keys"] = r.keys;
     j["ranks"] = r.ranks;
+    j["method"] = r.method == Method::tree ? "tree" : "sample";
+    if (r.method == Method::sample) j["largest_share"] = r.largest_share;
     j["input"] = r.input;
     j["output"] = r.output.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.output);
     j["sorted"] = r.sorted;
@@ -80,8 +90,153 @@ std::string render(const Report& r, mrkit::OutputFormat format) {
                      r.sort_seconds, r.load_seconds, r.verify_seconds);
   if (!r.output.empty()) out += fmt::format(", write {:.3f} s", r.write_seconds);
   out += ")\n";
+  if (r.method == Method::sample && r.keys > 0) {
+    out += fmt::format(
+        "sample sort: the busiest rank sorted {} keys, {:.2f}x an even share\n", r.largest_share,
+        static_cast<double>(r.largest_share) * r.ranks / static_cast<double>(r.keys));
+  }
   out += fmt::format("verified: sorted, and the same keys as the input ({})\n", r.summary.text());
   return out;
+}
+
+bool keys_to_stdout(const mrkit::OutputOptions& out) {
+  return out.output_path == "-" || out.output_path == "/dev/stdout";
+}
+
+// --stats, then the report from the mother (on standard error when the keys went to stdout).
+int finish(mrkit::Runtime& rt, const Report& r, const mrkit::OutputOptions& out,
+           mrkit::RankTimer& timer, const std::optional<mrkit::StatsFormat>& stats) {
+  if (stats) mrkit::print_rank_stats(rt.world(), timer, program, *stats);
+  if (!rt.is_mother()) return 0;
+  const std::string report = render(r, out.format);
+  if (keys_to_stdout(out)) {
+    std::fputs(report.c_str(), stderr);
+    std::fflush(stderr);
+  } else {
+    mrkit::write_standard_output(report);
+  }
+  return 0;
+}
+
+// --method sample: every rank loads its block of the keys (its part of the file, or of the
+// generated sequence), the sample sort gives it a balanced range, the checks combine every
+// rank's (each range sorted, ranges in order, the same summary as the input) and every rank
+// writes its range at its offset of the output.
+void sort_by_sampling(mrkit::Runtime& rt, const std::string& input, std::uint64_t generate,
+                      std::uint64_t seed, const mrkit::OutputOptions& out, mrkit::RankTimer& timer,
+                      Report& r) {
+  const auto& comm = rt.world();
+  auto start = Clock::now();
+  mrkit::KeyFileInfo info{generate, true};
+  if (!input.empty()) {
+    mrkit::on_mother_then_agree(comm, [&] { info = mrkit::inspect_key_file(input); });
+    boost::mpi::broadcast(comm, info.keys, mrkit::mother_rank);
+    boost::mpi::broadcast(comm, info.readable_in_parts, mrkit::mother_rank);
+  }
+  std::vector<mrkit::Key> keys;
+  std::string problem;
+  try {
+    const auto io = timer.time(mrkit::TimeBucket::io);
+    if (input.empty()) {
+      const mrkit::IndexRange mine = mrkit::block_range(generate, comm.size(), comm.rank());
+      keys = mrkit::generate_keys(mine.size(), seed, mine.begin);
+    } else if (info.readable_in_parts) {
+      const mrkit::IndexRange mine = mrkit::block_range(info.keys, comm.size(), comm.rank());
+      keys = mrkit::read_key_file_part(input, mine.begin, mine.size());
+    } else if (rt.is_mother()) {
+      keys = mrkit::read_key_file(input);  // not a file on disk: the mother reads it whole
+    }
+  } catch (const mrkit::InputError& e) {
+    problem = e.what();
+  }
+  mrkit::agree(comm, problem.empty(), problem, mrkit::ExitCode::input);
+  mrkit::KeySummary before = mrkit::summarize_keys(keys);
+  r.load_seconds = seconds_since(start);
+
+  timer.measure(mrkit::TimeBucket::wait, [&] { comm.barrier(); });
+  start = Clock::now();
+  mrkit::SampleSortStats sort_stats;
+  keys = timer.measure(mrkit::TimeBucket::compute,
+                       [&] { return mrkit::sample_sort(comm, std::move(keys), &sort_stats); });
+  r.sort_seconds = seconds_since(start);
+  r.largest_share = sort_stats.largest;
+
+  // Each range sorted, and every range's first key at or after the last key of the ranges
+  // before it; the summaries of all ranges equal those of all inputs.
+  start = Clock::now();
+  mrkit::KeySummary after;
+  std::optional<std::size_t> bad;
+  {
+    const auto check = timer.time(mrkit::TimeBucket::compute);
+    after = mrkit::summarize_keys(keys);
+    bad = mrkit::first_unsorted(keys);
+  }
+  const auto combine = [&](mrkit::KeySummary s) {
+    std::vector<std::uint64_t> parts{s.count, s.sum, s.mix_sum};
+    std::vector<std::uint64_t> sums(parts.size());
+    boost::mpi::all_reduce(comm, parts.data(), static_cast<int>(parts.size()), sums.data(),
+                           std::plus<std::uint64_t>());
+    std::uint64_t x = 0;
+    boost::mpi::all_reduce(comm, s.mix_xor, x, std::bit_xor<std::uint64_t>());
+    return mrkit::KeySummary{sums[0], sums[1], sums[2], x};
+  };
+  before = combine(before);
+  after = combine(after);
+  struct Ends {
+    bool any = false;
+    mrkit::Key first = 0;
+    mrkit::Key last = 0;
+  };
+  const Ends mine{!keys.empty(), keys.empty() ? 0 : keys.front(), keys.empty() ? 0 : keys.back()};
+  std::vector<std::uint64_t> ends_bits{mine.any, std::bit_cast<std::uint64_t>(mine.first),
+                                       std::bit_cast<std::uint64_t>(mine.last)};
+  std::vector<std::uint64_t> all_ends;
+  boost::mpi::all_gather(comm, ends_bits.data(), 3, all_ends);
+  std::optional<mrkit::Key> previous;
+  int previous_rank = -1;
+  bool ordered = true;
+  std::string order_problem;
+  for (int q = 0; q < comm.size() && ordered; ++q) {
+    const auto* e = &all_ends[static_cast<std::size_t>(q) * 3];
+    if (e[0] == 0) continue;
+    const auto first = std::bit_cast<mrkit::Key>(e[1]);
+    if (previous && first < *previous) {
+      ordered = false;
+      order_problem = fmt::format(
+          "the result is not sorted: rank {}'s first key ({}) is smaller than rank {}'s last ({})",
+          q, first, previous_rank, *previous);
+    }
+    previous = std::bit_cast<mrkit::Key>(e[2]);
+    previous_rank = q;
+  }
+  if (bad) {
+    problem = fmt::format(
+        "the result is not sorted: rank {}'s key {} ({}) is smaller than the one "
+        "before it ({})",
+        comm.rank(), *bad, keys[*bad], keys[*bad - 1]);
+  }
+  mrkit::agree(comm, problem.empty(), problem);
+  if (!ordered) throw mrkit::CollectiveError(mrkit::ExitCode::failure, order_problem);
+  r.summary = after;
+  r.keys = after.count;
+  r.sorted = true;
+  r.permutation = after == before;
+  if (!r.permutation) {
+    throw mrkit::CollectiveError(
+        mrkit::ExitCode::failure,
+        fmt::format("the result is not a permutation of the input (input {}, output {})",
+                    before.text(), after.text()));
+  }
+  r.verify_seconds = seconds_since(start);
+
+  if (!out.output_path.empty()) {
+    const auto io = timer.time(mrkit::TimeBucket::io);
+    start = Clock::now();
+    mrkit::write_file_together(comm, keys_to_stdout(out) ? "-" : out.output_path,
+                               mrkit::key_file_bytes(keys));
+    r.write_seconds = seconds_since(start);
+    r.output = keys_to_stdout(out) ? "-" : out.output_path;
+  }
 }
 
 int dcsort(mrkit::Runtime& rt, int argc, char** argv) {
@@ -107,6 +262,15 @@ int dcsort(mrkit::Runtime& rt, int argc, char** argv) {
       ->check(mrkit::whole_number(0));
   std::optional<mrkit::StatsFormat> stats;
   mrkit::add_stats_option(app, stats);
+  Method method = Method::tree;
+  app.add_option("--method", method,
+                 "tree: the mother holds the keys, halves them down the ranks and merges them "
+                 "back (the course's figure; default); sample: every rank reads its part of the "
+                 "input, a sample sort spreads the keys evenly, every rank writes its range of "
+                 "the output (no rank holds more than about its share: for big inputs)")
+      ->type_name("METHOD")
+      ->transform(CLI::CheckedTransformer(
+          std::map<std::string, Method>{{"tree", Method::tree}, {"sample", Method::sample}}));
   app.add_flag("--trace", trace,
                "Show the divide and combine tree (with the keys themselves when few)");
   app.add_option("--leaf-keys", leaf_keys,
@@ -124,13 +288,23 @@ int dcsort(mrkit::Runtime& rt, int argc, char** argv) {
     throw mrkit::UsageError("give either an INPUT file or --generate N (see dcsort --help)");
   }
 
+  if (method == Method::sample && (trace || leaf_keys != 0)) {
+    throw mrkit::UsageError(
+        "--trace and --leaf-keys draw the tree method; not with --method sample");
+  }
+
   Report r;
   r.ranks = rt.size();
+  r.method = method;
   r.input = input.empty() ? "generated" : input;
   r.traced = trace;
+  mrkit::RankTimer timer;  // --stats: load and write are I/O, sorting and checking compute
+  if (method == Method::sample) {
+    sort_by_sampling(rt, input, generate, seed, out, timer, r);
+    return finish(rt, r, out, timer, stats);
+  }
   std::vector<mrkit::Key> keys;
   mrkit::KeySummary before;
-  mrkit::RankTimer timer;  // --stats: load and write are I/O, sorting and checking compute
   auto start = Clock::now();
   mrkit::on_mother_then_agree(rt.world(), [&] {
     const auto io = timer.time(mrkit::TimeBucket::io);
@@ -171,7 +345,6 @@ int dcsort(mrkit::Runtime& rt, int argc, char** argv) {
   }
   mrkit::agree(rt.world(), problem.empty(), problem);
 
-  const bool keys_to_stdout = out.output_path == "-" || out.output_path == "/dev/stdout";
   if (!out.output_path.empty()) {
     // A failed write ends every rank here (exit 1), before --stats and before any report.
     mrkit::on_mother_then_agree(rt.world(), [&] {
@@ -179,19 +352,10 @@ int dcsort(mrkit::Runtime& rt, int argc, char** argv) {
       start = Clock::now();
       mrkit::emit(out, mrkit::key_file_bytes(sorted));
       r.write_seconds = seconds_since(start);
-      r.output = keys_to_stdout ? "-" : out.output_path;
+      r.output = keys_to_stdout(out) ? "-" : out.output_path;
     });
   }
-  if (stats) mrkit::print_rank_stats(rt.world(), timer, program, *stats);
-  if (!rt.is_mother()) return 0;
-  const std::string report = render(r, out.format);
-  if (keys_to_stdout) {
-    std::fputs(report.c_str(), stderr);
-    std::fflush(stderr);
-  } else {
-    mrkit::write_standard_output(report);
-  }
-  return 0;
+  return finish(rt, r, out, timer, stats);
 }
 
 }  // namespace

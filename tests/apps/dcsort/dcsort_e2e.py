@@ -70,7 +70,7 @@ def unpack(data):
     return a.tolist()
 
 
-def test_files(res, run, tmp, ranks):
+def test_files(res, run, tmp, ranks, method="tree"):
     rng = random.Random(20240612)
     cases = {
         "empty": [],
@@ -81,13 +81,15 @@ def test_files(res, run, tmp, ranks):
         "random": [rng.randint(INT64_MIN, INT64_MAX) for _ in range(200_003)],
         "sorted-already": list(range(-5000, 5000)),
         "reversed": list(range(5000, -5000, -1)),
+        "all-equal": [7] * 5000,
     }
-    for name, keys in cases.items():
-        src = os.path.join(tmp, f"{name}.bin")
-        dst = os.path.join(tmp, f"{name}.sorted")
+    for case, keys in cases.items():
+        name = f"{method}: {case}"
+        src = os.path.join(tmp, f"{case}.bin")
+        dst = os.path.join(tmp, f"{case}.{method}.sorted")
         with open(src, "wb") as f:
             f.write(pack(keys))
-        p = run.run([src, "-o", dst, "--format", "json"])
+        p = run.run([src, "-o", dst, "--format", "json", "--method", method])
         if not res.check(f"{name}: exit 0", p.rc == 0, p.describe()):
             continue
         with open(dst, "rb") as f:
@@ -98,8 +100,48 @@ def test_files(res, run, tmp, ranks):
         report = e2e.json_or(p.out, {})
         res.check(f"{name}: JSON report", report.get("keys") == len(keys) and
                   report.get("ranks") == ranks and report.get("sorted") is True and
-                  report.get("permutation") is True and report.get("output") == dst,
+                  report.get("permutation") is True and report.get("output") == dst and
+                  report.get("method") == method,
                   p.stdout)
+        if method == "sample":
+            # The header's balance bound, whatever the skew (all equal included).
+            n, q = len(keys), ranks
+            step = max(1, n // (4 * q * q))
+            bound = -(-n // q) if n < 4 * q * q else n // q + (q + 1) * step
+            res.check(f"{name}: the busiest rank sorted at most {bound} keys",
+                      report.get("largest_share", bound + 1) <= bound, p.stdout)
+
+
+def test_sample_against_numpy(res, run, tmp, ranks):
+    """--method sample on keys skewed across the file's parts, against numpy's sort."""
+    try:
+        import numpy as np
+    except ImportError:
+        print("SKIP: numpy is not installed (python3-numpy)")
+        return
+    rng = np.random.default_rng(17)
+    parts = [rng.integers(-(1 << 63), (1 << 63) - 1, 40_000, dtype=np.int64, endpoint=True),
+             np.full(30_000, 3, dtype=np.int64),
+             rng.integers(-2, 2, 20_000, dtype=np.int64, endpoint=True)]
+    keys = np.concatenate(parts)
+    src, dst = os.path.join(tmp, "skewed.bin"), os.path.join(tmp, "skewed.sorted")
+    keys.astype("<i8").tofile(src)
+    p = run.run([src, "-o", dst, "--method", "sample"])
+    ok = p.rc == 0 and np.array_equal(np.fromfile(dst, dtype="<i8"), np.sort(keys, kind="stable"))
+    res.check(f"sample: 90,000 skewed keys equal numpy.sort at {ranks} ranks", ok, p.describe())
+    p = run.run(["--generate", "50000", "--seed", "9", "--method", "sample", "-o", "-"])
+    want = np.sort(np.array(splitmix64(9, 50000), dtype=np.int64))
+    res.check("sample: --generate 50000 -o - equals numpy.sort of splitmix64",
+              p.rc == 0 and np.array_equal(np.frombuffer(p.out, dtype="<i8"), want),
+              p.describe())
+    torn = os.path.join(tmp, "torn13.bin")
+    with open(torn, "wb") as f:
+        f.write(b"x" * 13)
+    p = run.run([torn, "--method", "sample"])
+    res.check("sample: a torn file exits 3 with one message",
+              e2e.said_once(p, "dcsort", 3, mentions="13 bytes"), p.describe())
+    p = run.run(["--generate", "10", "--method", "sample", "--trace"])
+    res.check("sample: --trace is refused (exit 2)", e2e.said_once(p, "dcsort", 2), p.describe())
 
 
 def test_generate(res, run, tmp):
@@ -233,6 +275,8 @@ def main():
     run = e2e.Runner(os.path.abspath(a.bin), a.mpiexec, a.ranks, fast_kill=True)
     with tempfile.TemporaryDirectory(prefix="dcsort-e2e-") as tmp:
         test_files(res, run, tmp, a.ranks)
+        test_files(res, run, tmp, a.ranks, "sample")
+        test_sample_against_numpy(res, run, tmp, a.ranks)
         test_generate(res, run, tmp)
         test_trace(res, run, tmp, a.ranks)
         test_output(res, run, tmp)
