@@ -44,7 +44,10 @@ best_run() {  # best_run OUTPUT [ENV=VALUE...]
   shift
   for ((k = 0; k < repeat; k++)); do
     err=$({ TIMEFORMAT=%R; time env "$@" "${run[@]}" -n "$ranks" /usr/bin/time -f "maxrss %M" \
-      "$bin/wordcount" --top 0 -o "$out" "$input"; } 2>&1)
+      "$bin/wordcount" --top 0 -o "$out" "$input"; } 2>&1) || {
+      echo "parallel_output: wordcount failed ($*): $err" >&2
+      exit 1
+    }
     w=$(tail -n 1 <<<"$err")
     # GNU time prints one line per rank, in no set order: the largest and the smallest.
     line=$(grep '^maxrss' <<<"$err" | awk '{ print $2 }' | sort -n |
@@ -57,8 +60,10 @@ best_run() {  # best_run OUTPUT [ENV=VALUE...]
   echo "$best_w $best_line"
 }
 
-read -r new_w new_big new_small < <(best_run "$work/new.txt")
-read -r old_w old_big new_small_old < <(best_run "$work/old.txt" MRKIT_BENCH_GATHER_ALL=1)
+new=$(best_run "$work/new.txt")
+old=$(best_run "$work/old.txt" MRKIT_BENCH_GATHER_ALL=1)
+read -r new_w new_big new_small <<<"$new"
+read -r old_w old_big old_small <<<"$old"
 if ! cmp -s "$work/new.txt" "$work/old.txt"; then
   echo "parallel_output: the two outputs differ" >&2
   exit 1
@@ -66,6 +71,6 @@ fi
 size=$(stat -c %s "$work/new.txt")
 echo "wordcount --top 0 -o FILE at $ranks ranks: $distinct distinct words, $((size >> 20)) MiB of output (best of $repeat)"
 printf '%-28s %10s %18s %18s\n' "path" "seconds" "larger rank MiB" "smaller rank MiB"
-printf '%-28s %10s %18s %18s\n' "mother gathers (before)" "$old_w" "$old_big" "$new_small_old"
+printf '%-28s %10s %18s %18s\n' "mother gathers (before)" "$old_w" "$old_big" "$old_small"
 printf '%-28s %10s %18s %18s\n' "every rank writes (now)" "$new_w" "$new_big" "$new_small"
 echo "speed-up (before / now): $(ratio "$old_w" "$new_w")x; largest rank's memory (now / before): $(ratio "$new_big" "$old_big")"
