@@ -1,5 +1,7 @@
 #include "mrkit/cli/job_command_line.hpp"
 
+#include "mrkit/mapreduce/memory_budget.hpp"
+
 #include <fmt/format.h>
 
 #include <cstdio>
@@ -12,6 +14,19 @@ CLI::Validator not_empty_dir() {
   return CLI::Validator(
       [](const std::string& dir) -> std::string {
         return dir.empty() ? "expected a directory, got an empty name" : "";
+      },
+      "");
+}
+
+CLI::Validator size_text() {
+  return CLI::Validator(
+      [](const std::string& text) -> std::string {
+        try {
+          (void)parse_size(text);
+        } catch (const UsageError& e) {
+          return e.what();
+        }
+        return "";
       },
       "");
 }
@@ -47,6 +62,21 @@ void JobCommandLine::add_options(CLI::App& app, const Help& help) {
       ->check(positive_seconds());
   app.add_flag("--progress", progress,
                "Show progress on standard error (default: only when it is a terminal)");
+  app.add_option("--memory", memory,
+                 "Memory budget per rank, e.g. 512M or 1.5G (default: half the node's available "
+                 "memory over its ranks; at least 1M): a rank's table over half of it is written "
+                 "to --tmpdir as a sorted run and merged at the end, and the exchange goes in "
+                 "rounds of at most a quarter of it")
+      ->type_name("SIZE")
+      ->check(size_text());
+  app.add_option("--tmpdir", tmpdir,
+                 "Where the job's private scratch directory goes (default: $TMPDIR, else /tmp); "
+                 "it is removed at the end, also after a failure")
+      ->type_name("DIR")
+      ->check(not_empty_dir());
+  app.add_flag("--spill", spill,
+               "Write every table to --tmpdir after every task, whatever its size (for tests; "
+               "the output is the same)");
 }
 
 void JobCommandLine::check(std::string_view program, const OutputOptions& out) const {
@@ -57,6 +87,7 @@ void JobCommandLine::check(std::string_view program, const OutputOptions& out) c
   if (task_time_limit > 0 && schedule_kind() != Schedule::dynamic) {
     throw UsageError("--task-time-limit needs --schedule dynamic" + see_help);
   }
+  if (!memory.empty() && parse_size(memory) != 0) check_memory_budget(parse_size(memory));
   set_interrupt_note(checkpoint_interrupt_note(checkpoint));
 }
 
@@ -79,6 +110,9 @@ JobOptions JobCommandLine::job_options(std::string_view program, std::string fin
   job.checkpoint_dir = checkpoint;
   job.fingerprint = std::move(fingerprint);
   job.timer = &timer;
+  job.memory_bytes = memory.empty() ? 0 : parse_size(memory);
+  job.tmpdir = tmpdir;
+  job.force_spill = spill;
   job.dynamic.task_time_limit = task_time_limit;
   job.dynamic.reissue = task_time_limit > 0;
   job.dynamic.on_straggler = [name = std::string(program)](const StragglerReport& r) {

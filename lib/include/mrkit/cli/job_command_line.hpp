@@ -1,7 +1,7 @@
 // The command line of a program on the map-reduce engine (ngrams, invindex, groupby): how its
 // tasks run (--schedule, --split-bytes, --task-time-limit), --checkpoint, --output-dir,
-// --progress and --stats, checked alike, and what they make: the FileSource's options and the
-// job's (mapreduce/map_phase.hpp).
+// --progress and --stats, its memory (--memory SIZE, --tmpdir DIR, --spill), checked alike, and
+// what they make: the FileSource's options and the job's (mapreduce/map_phase.hpp).
 #pragma once
 
 #include "mrkit/cli/command_line.hpp"
@@ -25,6 +25,9 @@ struct JobCommandLine {
   double task_time_limit = 0;
   bool progress = false;
   std::optional<StatsFormat> stats;
+  std::string memory;  // --memory SIZE (mapreduce/memory_budget.hpp's parse_size); empty: default
+  std::string tmpdir;  // --tmpdir DIR; empty: $TMPDIR, else /tmp
+  bool spill = false;  // --spill: every table to disk after every task
 
   // The program's own words in --help.
   struct Help {
@@ -35,16 +38,17 @@ struct JobCommandLine {
 
   // Adds the options to `app`.
   void add_options(CLI::App& app, const Help& help);
-  // After parsing, on every rank: UsageError for --task-time-limit without the dynamic schedule
-  // and for -o with --output-dir; sets the interrupt note of --checkpoint (core/runtime.hpp).
+  // After parsing, on every rank: UsageError for --task-time-limit without the dynamic schedule,
+  // for -o with --output-dir, and for a --memory under the engine's minimum; sets the interrupt
+  // note of --checkpoint (core/runtime.hpp).
   void check(std::string_view program, const OutputOptions& out) const;
 
   [[nodiscard]] Schedule schedule_kind() const noexcept;
   // Split, schedule, and with --checkpoint task numbers that do not depend on the rank count.
   [[nodiscard]] FileSourceOptions source_options() const;
   // Schedule, checkpoint and its fingerprint, straggler re-issue with --task-time-limit
-  // (warnings "PROGRAM: warning: task ..." on standard error), the stats timer. Progress is the
-  // program's (its ProgressMeter).
+  // (warnings "PROGRAM: warning: task ..." on standard error), the stats timer, the memory
+  // budget, scratch directory and forced spilling. Progress is the program's (its ProgressMeter).
   [[nodiscard]] JobOptions job_options(std::string_view program, std::string fingerprint,
                                        RankTimer& timer) const;
 };
