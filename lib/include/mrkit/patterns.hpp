@@ -1,6 +1,6 @@
 // mrkit/patterns: the course's parallel patterns as primitives: pool, channel, queue, key-value
-// table, shared memory, divide and conquer, merge sort, sample sort. Every public header of the layer; see
-// docs/architecture.md for what each layer may use.
+// table, shared memory, divide and conquer, merge sort, sample sort. Every public header of the
+// layer; see docs/architecture.md for what each layer may use.
 #pragma once
 
 #include "mrkit/patterns/channel.hpp"

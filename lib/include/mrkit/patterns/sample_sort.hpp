@@ -13,7 +13,9 @@
 #include <boost/mpi/communicator.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <span>
+#include <string>
 #include <vector>
 
 namespace mrkit {
@@ -39,6 +41,42 @@ struct SampleSortStats {
 // also holds the sample (about 4 P^2 keys).
 [[nodiscard]] std::vector<Key> sample_sort(const boost::mpi::communicator& comm,
                                            std::vector<Key> keys, SampleSortStats* stats = nullptr);
+
+// The budget and scratch space of sample_sort_on_disk.
+struct DiskSortOptions {
+  // Per rank: the run buffer takes half, the exchange pieces and the merge buffers share the
+  // rest. At least 64 KiB.
+  std::uint64_t memory_bytes = std::uint64_t{64} << 20;
+  // Parent of the scratch directory (io/scratch_dir.hpp); empty: $TMPDIR, else /tmp.
+  std::string tmpdir;
+};
+
+struct DiskSortStats {
+  std::uint64_t keys = 0;           // all ranks' keys
+  std::uint64_t largest = 0;        // the most keys a rank holds after the sort
+  std::uint64_t runs = 0;           // sorted runs written, all ranks
+  std::uint64_t bytes_spilled = 0;  // written to scratch files, all ranks (runs and received)
+};
+
+// The sample sort of keys that do not fit in memory (collective). Each rank's keys come from
+// `read` (it fills the span it is given and returns how many keys it put there; 0 at the end);
+// then `place(first, count)` tells the rank where its range starts in the whole sorted sequence
+// and how long it is, and `write` receives the range, in order, in blocks.
+//
+// Memory per rank stays within about `memory_bytes` (plus the callbacks' own): runs of
+// memory_bytes / 2 are sorted and written to the scratch directory; every step-th key of each
+// run (step as in sample_sort) is sent to the root with (rank, run, position), which picks the
+// splitters; keys travel in rounds of all-to-all pieces of memory_bytes / (8 P) per destination,
+// each rank writing what it receives as runs of its own; each rank merges its runs (a heap, one
+// buffer per run) into `write`. Equal keys are told apart by (rank, run, position), so ranges
+// stay balanced whatever the skew: a rank ends with at most N / P + (R + 1) * step keys, R the
+// runs of all ranks. The scratch directory is removed on return and on every error. An error on
+// any rank (no space left, an unreadable input) throws the same CollectiveError on every rank.
+void sample_sort_on_disk(const boost::mpi::communicator& comm,
+                         const std::function<std::size_t(std::span<Key>)>& read,
+                         const std::function<void(std::uint64_t, std::uint64_t)>& place,
+                         const std::function<void(std::span<const Key>)>& write,
+                         const DiskSortOptions& options = {}, DiskSortStats* stats = nullptr);
 
 namespace detail {
 
