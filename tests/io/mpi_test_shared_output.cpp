@@ -173,3 +173,94 @@ TEST(SharedOutput, DirectoryAsTargetFailsAlikeOnEveryRank) {
   if (world().rank() == 0) ok = ok && names_in(dir) == std::vector<std::string>{"sub"};
   ASSERT_TRUE(all_ranks(ok)) << error;
 }
+
+namespace {
+
+// SharedOutputFile: the seed's bytes announced, then written in uneven pieces, then committed;
+// the file on the root must be every rank's bytes in rank order, nothing else in the directory.
+bool round_trip_in_pieces(const fs::path& path, std::uint64_t seed,
+                          const mrkit::SharedOutputOptions& o, const std::string& spool_parent) {
+  const std::string mine = bytes_of(seed, world().rank());
+  std::string error = error_of([&] {
+    mrkit::SharedOutputFile out(world(), path, mine.size(), o, spool_parent);
+    std::string local;
+    try {
+      std::uint64_t state = seed + 99;
+      for (std::size_t at = 0; at < mine.size();) {
+        const std::size_t n = std::min<std::size_t>(mine.size() - at, 1 + splitmix(state) % 3000);
+        out.write(std::string_view(mine).substr(at, n));
+        at += n;
+      }
+    } catch (const std::exception& e) {
+      local = e.what();
+    }
+    mrkit::agree(world(), local.empty(), local);
+    out.commit();
+  });
+  bool ok = error.empty();
+  if (world().rank() == 0) {
+    std::string want;
+    for (int r = 0; r < world().size(); ++r) want += bytes_of(seed, r);
+    const std::string got = read_all(path);
+    ok = ok && got == want;
+    ok = ok && names_in(path.parent_path()) == std::vector<std::string>{path.filename()};
+    if (!ok)
+      ADD_FAILURE() << "seed " << seed << ": " << error << " got " << got.size() << " bytes, want "
+                    << want.size();
+  }
+  ok = ok && (spool_parent.empty() || fs::is_empty(spool_parent));
+  return all_ranks(ok);
+}
+
+}  // namespace
+
+TEST(SharedOutputFile, PiecesAtOffsetsGiveTheRanksBytesInRankOrder) {
+  const fs::path dir = mrkit::testing::shared_temp_dir();
+  for (std::uint64_t seed = 0; seed < 8; ++seed) {
+    ASSERT_TRUE(round_trip_in_pieces(dir / "out.txt", seed, {}, {})) << "seed " << seed;
+  }
+}
+
+TEST(SharedOutputFile, StreamedPiecesGoThroughSpoolsAndLeaveNothingBehind) {
+  const fs::path dir = mrkit::testing::shared_temp_dir();
+  const fs::path spools = mrkit::testing::shared_temp_dir();
+  mrkit::SharedOutputOptions o;
+  o.force_streaming = true;
+  o.piece_bytes = 501;
+  for (std::uint64_t seed = 0; seed < 8; ++seed) {
+    ASSERT_TRUE(round_trip_in_pieces(dir / "out.txt", seed, o, spools)) << "seed " << seed;
+  }
+}
+
+TEST(SharedOutputFile, DroppedBeforeCommitLeavesTheTargetAndNoTemporaryFile) {
+  const fs::path dir = mrkit::testing::shared_temp_dir();
+  const fs::path path = dir / "kept.txt";
+  if (world().rank() == 0) std::ofstream(path) << "old\n";
+  world().barrier();
+  const std::string error = error_of([&] {
+    mrkit::SharedOutputFile out(world(), path, 4);
+    out.write("new\n");
+    // no commit: as when the caller fails between write and commit
+  });
+  world().barrier();
+  bool ok = error.empty();
+  if (world().rank() == 0) {
+    ok = ok && read_all(path) == "old\n" &&
+         names_in(dir) == std::vector<std::string>{path.filename()};
+  }
+  ASSERT_TRUE(all_ranks(ok)) << error;
+}
+
+TEST(SharedOutputFile, WritingMoreThanAnnouncedIsRefused) {
+  const fs::path dir = mrkit::testing::shared_temp_dir();
+  std::string local;
+  {
+    mrkit::SharedOutputFile out(world(), dir / "x.txt", 2);
+    try {
+      out.write("abc");
+    } catch (const std::logic_error& e) {
+      local = e.what();
+    }
+  }
+  ASSERT_TRUE(all_ranks(local.find("more bytes") != std::string::npos)) << local;
+}

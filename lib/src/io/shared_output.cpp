@@ -4,6 +4,7 @@
 #include "mrkit/core/runtime.hpp"
 #include "mrkit/core/tags.hpp"
 #include "mrkit/io/detail/replace_file.hpp"
+#include "mrkit/io/scratch_dir.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -267,6 +268,180 @@ void write_file_together(const boost::mpi::communicator& comm, const std::string
     abandon();
     throw;
   }
+}
+
+struct SharedOutputFile::State {
+  const boost::mpi::communicator* comm = nullptr;
+  std::string path;
+  SharedOutputOptions options;
+  std::string scratch_parent;
+  std::vector<std::uint64_t> sizes;
+  std::uint64_t offset = 0;  // where this rank's next byte goes (shared), or its count so far
+  std::uint64_t written = 0;
+  Target target;
+  RootState root_state;
+  int fd = -1;  // shared, on a rank other than the root: its own descriptor of the temporary file
+  bool is_shared = false;
+  bool committed = false;
+  // Streaming, on a rank other than the root: its pieces until commit().
+  std::unique_ptr<ScratchDir> spool_dir;
+  std::unique_ptr<SpillFileWriter> spool;
+  std::string spool_path;
+};
+
+SharedOutputFile::SharedOutputFile(const boost::mpi::communicator& comm, std::string path,
+                                   std::uint64_t local_bytes, const SharedOutputOptions& options,
+                                   std::string scratch_parent)
+    : state_(std::make_unique<State>()) {
+  State& st = *state_;
+  st.comm = &comm;
+  st.path = std::move(path);
+  st.options = options;
+  st.options.piece_bytes = std::max<std::size_t>(1, options.piece_bytes);
+  st.scratch_parent = std::move(scratch_parent);
+  boost::mpi::all_gather(comm, local_bytes, st.sizes);
+  for (int r = 0; r < comm.rank(); ++r) st.offset += st.sizes[static_cast<std::size_t>(r)];
+  std::string message;
+  if (comm.rank() == root) message = encode(prepare(st.path, st.root_state));
+  broadcast_bytes(comm, message, root);
+  st.target = decode(message);
+  if (!st.target.error.empty()) throw CollectiveError(ExitCode::failure, st.target.error);
+  st.fd = st.root_state.fd;  // the root: the temporary file or the stream
+  bool opened = true;
+  if (st.target.kind == Kind::file && comm.rank() != root) {
+    st.fd = options.force_streaming ? -1 : ::open(st.target.temp.c_str(), O_WRONLY | O_CLOEXEC);
+    opened = st.fd >= 0;
+  }
+  const int can_share = st.target.kind == Kind::file && !options.force_streaming && opened ? 1 : 0;
+  int all_share = 0;
+  boost::mpi::all_reduce(comm, can_share, all_share, boost::mpi::minimum<int>());
+  st.is_shared = all_share == 1;
+  if (!st.is_shared && comm.rank() != root && st.fd >= 0) {
+    ::close(st.fd);
+    st.fd = -1;
+  }
+  if (!st.is_shared && comm.rank() == root) st.offset = 0;  // the root writes first, from 0
+}
+
+SharedOutputFile::~SharedOutputFile() {
+  State& st = *state_;
+  if (st.committed) return;
+  if (st.comm->rank() != root) {
+    if (st.fd >= 0) ::close(st.fd);
+    return;
+  }
+  if (st.target.kind != Kind::standard_output && st.root_state.fd >= 0) ::close(st.root_state.fd);
+  if (st.target.kind == Kind::file) ::unlink(st.target.temp.c_str());
+}
+
+bool SharedOutputFile::shared() const noexcept {
+  return state_->is_shared;
+}
+
+void SharedOutputFile::write(std::string_view bytes) {
+  State& st = *state_;
+  const auto& comm = *st.comm;
+  const std::uint64_t mine = st.sizes[static_cast<std::size_t>(comm.rank())];
+  if (st.written + bytes.size() > mine) {
+    throw std::logic_error("SharedOutputFile: more bytes written than announced");
+  }
+  if (st.written == 0) die_if_asked(comm.rank());
+  st.written += bytes.size();
+  if (st.is_shared || comm.rank() == root) {
+    const bool positioned = st.target.kind == Kind::file;
+    const int err = write_fully(
+        st.fd, bytes, positioned ? std::optional<std::uint64_t>(st.offset) : std::nullopt);
+    st.offset += bytes.size();
+    if (err != 0) throw std::runtime_error(failure(comm, st.path, st.target.kind, "write", err));
+    return;
+  }
+  if (!st.spool) {
+    st.spool_dir = std::make_unique<ScratchDir>(st.scratch_parent);
+    st.spool_path = st.spool_dir->new_file_path("output");
+    st.spool = std::make_unique<SpillFileWriter>(st.spool_path, st.spool_dir->path());
+  }
+  st.spool->write(bytes);
+}
+
+void SharedOutputFile::commit() {
+  State& st = *state_;
+  const auto& comm = *st.comm;
+  const std::size_t piece = st.options.piece_bytes;
+  std::string error;
+  try {
+    if (st.written != st.sizes[static_cast<std::size_t>(comm.rank())]) {
+      throw std::logic_error("SharedOutputFile: fewer bytes written than announced");
+    }
+    if (st.is_shared && comm.rank() != root) {
+      const char* step = nullptr;
+      int err = 0;
+      if (::fsync(st.fd) != 0) err = errno, step = "fsync";
+      const int fd = std::exchange(st.fd, -1);
+      if (::close(fd) != 0 && err == 0 && errno != EINTR) err = errno, step = "close";
+      if (err != 0) error = failure(comm, st.path, Kind::file, step, err);
+    } else if (!st.is_shared && comm.rank() != root && st.spool) {
+      st.spool->close();
+    }
+  } catch (const std::exception& e) {
+    error = e.what();
+  }
+  agree(comm, error.empty(), error, ExitCode::failure);
+  if (!st.is_shared) {
+    // Every other rank's pieces to the root, in rank order. A sender that cannot read its spool
+    // sends an empty piece and stops; the root takes every rank's pieces to the end regardless.
+    if (comm.rank() != root) {
+      try {
+        if (st.spool) {
+          SpillFileReader in(st.spool_path);
+          std::string buffer;
+          for (std::uint64_t at = 0; at < st.written; at += piece) {
+            buffer.resize(
+                static_cast<std::size_t>(std::min<std::uint64_t>(piece, st.written - at)));
+            in.read_at(at, buffer.data(), buffer.size());
+            send_bytes(comm, root, tags::shared_output_piece, buffer);
+          }
+        }
+      } catch (const std::exception& e) {
+        error = e.what();
+        send_bytes(comm, root, tags::shared_output_piece, {});
+      }
+      st.spool.reset();
+      st.spool_dir.reset();
+    } else {
+      int err = 0;
+      const bool positioned = st.target.kind == Kind::file;
+      for (int r = 1; r < comm.size(); ++r) {
+        const std::uint64_t size = st.sizes[static_cast<std::size_t>(r)];
+        for (std::uint64_t got = 0; got < size;) {
+          const std::string bytes = recv_bytes(comm, r, tags::shared_output_piece);
+          if (bytes.empty()) break;  // that rank failed and says so below
+          if (err == 0) {
+            err = write_fully(st.fd, bytes,
+                              positioned ? std::optional<std::uint64_t>(st.offset) : std::nullopt);
+          }
+          st.offset += bytes.size();
+          got += bytes.size();
+        }
+      }
+      if (err != 0) error = failure(comm, st.path, st.target.kind, "write", err);
+    }
+    agree(comm, error.empty(), error, ExitCode::failure);
+  }
+  std::string last;
+  if (comm.rank() == root) {
+    try {
+      if (st.target.kind == Kind::file) {
+        finish_file(st.path, st.root_state, st.target.temp);
+      } else if (st.target.kind == Kind::stream) {
+        const int stream_fd = std::exchange(st.root_state.fd, -1);
+        if (::close(stream_fd) != 0 && errno != EINTR) detail::fail_write(st.path, "close", errno);
+      }
+    } catch (const std::exception& e) {
+      last = e.what();
+    }
+  }
+  agree(comm, last.empty(), last, ExitCode::failure);
+  st.committed = true;
 }
 
 }  // namespace mrkit

@@ -10,6 +10,8 @@
 #include <boost/mpi/communicator.hpp>
 
 #include <cstddef>
+#include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -50,5 +52,39 @@ struct SharedOutputOptions {
 // before it writes its bytes.
 void write_file_together(const boost::mpi::communicator& comm, const std::string& path,
                          std::string_view local_bytes, const SharedOutputOptions& options = {});
+
+// The same file, for results that no rank holds whole: each rank says first how many bytes it
+// will write, then writes them in any number of pieces as it makes them, then all commit.
+//
+//   mrkit::SharedOutputFile out(comm, "sorted.bin", my_bytes);   // collective
+//   while (...) out.write(block);                                  // this rank alone
+//   out.commit();                                                  // collective: renamed
+//
+// Shared (every rank can open the temporary file): write() pwrite()s at the rank's offset.
+// Streaming (standard output, a pipe, or a temporary file some rank cannot open): the root writes
+// its own pieces straight in; every other rank keeps its pieces in a scratch file
+// (io/scratch_dir.hpp, under `scratch_parent`: empty for $TMPDIR or /tmp) and at commit() sends
+// them to the root in rank order, piece_bytes at a time; no rank holds more than a piece. write()
+// throws std::runtime_error on this rank alone (the caller agrees before its next collective, as
+// commit() does); commit() throws the same CollectiveError on every rank. A SharedOutputFile
+// destroyed before commit() leaves the target untouched and removes the temporary file.
+class SharedOutputFile {
+ public:
+  SharedOutputFile(const boost::mpi::communicator& comm, std::string path,
+                   std::uint64_t local_bytes, const SharedOutputOptions& options = {},
+                   std::string scratch_parent = {});
+  ~SharedOutputFile();
+  SharedOutputFile(const SharedOutputFile&) = delete;
+  SharedOutputFile& operator=(const SharedOutputFile&) = delete;
+
+  void write(std::string_view bytes);
+  void commit();
+  // True when every rank writes at its offset (false: streamed through the root).
+  [[nodiscard]] bool shared() const noexcept;
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
 
 }  // namespace mrkit
