@@ -226,3 +226,30 @@ TEST(Spilling, CountByKeyForcedAndUnderASmallBudgetGivesTheInMemoryCounts) {
                                << stats.spilled_bytes << ", rounds " << stats.rounds;
   }
 }
+
+TEST(Spilling, ManyRunsAreMergedInLevelsAndStayExact) {
+  // 700 tasks, each spilled: at 1 rank 700 runs, merged 16 at a time into levels 1 and 2.
+  const std::uint64_t many = 700;
+  std::map<std::string, std::uint64_t> want;
+  for (std::uint64_t t = 0; t < many; ++t) {
+    emit_task(t, 40, 500, [&](const std::string& k, std::uint64_t v) { want[k] += v; });
+  }
+  const std::string tmp = mrkit::testing::shared_temp_dir();
+  mrkit::SpillStats stats;
+  mrkit::JobOptions options;
+  options.force_spill = true;
+  options.tmpdir = tmp;
+  options.spill_stats = &stats;
+  auto sums = mrkit::reduce_by_key<std::string, std::uint64_t>(
+      world(), many,
+      [](std::uint64_t task, auto& emit) {
+        emit_task(task, 40, 500, [&](const std::string& k, std::uint64_t v) { emit(k, v); });
+      },
+      std::plus<>{}, options);
+  bool ok = on_their_owners(sums) && gathered_equals(sums.gather(), want);
+  ok = ok && stats.read_bytes == stats.spilled_bytes;
+  world().barrier();
+  ok = ok && scratch_left_empty(tmp);
+  ASSERT_TRUE(all_ranks(ok)) << "runs " << stats.runs << ", spilled " << stats.spilled_bytes
+                             << ", read " << stats.read_bytes;
+}

@@ -84,7 +84,8 @@ template <class Map>
     CountEmitter emit(table);
     map(task, emit);
   };
-  detail::CountSpiller spiller(comm, options);
+  detail::CountSpiller spiller(comm, options,
+                               [](std::uint64_t a, std::uint64_t b) { return a + b; });
   detail::SpillingWordCountsOps ops{{}, &spiller, comm.size()};
   WordCounts local = std::move(
       run_map_phase<WordCounts>(comm, tasks, map_into, ops, options, "count_by_key").local);

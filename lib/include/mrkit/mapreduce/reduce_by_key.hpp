@@ -140,7 +140,8 @@ template <class K, class V, class Map, class Combine>
     Emitter<K, V, Combine> emit(table, combine);
     map(task, emit);
   };
-  detail::TableSpiller<K, V> spiller(comm, options);
+  detail::TableSpiller<K, V> spiller(
+      comm, options, [&combine](V a, V b) { return combine(std::move(a), std::move(b)); });
   detail::KeyTableOps<K, V, Combine> ops{combine, &spiller};
   KeyTable<K, V> local =
       run_map_phase<KeyTable<K, V>>(comm, tasks, map_into, ops, options, "reduce_by_key").local;
@@ -176,7 +177,7 @@ template <class K, class V, class Map>
     };
     map(task, emit);
   };
-  detail::TableSpiller<K, Values> spiller(comm, options);
+  detail::TableSpiller<K, Values> spiller(comm, options, append);
   detail::KeyTableOps<K, Values, decltype(append)> ops{append, &spiller};
   KeyTable<K, Values> local =
       run_map_phase<KeyTable<K, Values>>(comm, tasks, map_into, ops, options, "group_by_key").local;

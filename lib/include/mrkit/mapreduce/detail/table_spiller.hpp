@@ -4,7 +4,10 @@
 // rank, key) and cleared. finish() then merges the runs (equal keys combined) and streams each
 // owner's keys to it in bounded rounds, where they are combined again. A failed spill (a full
 // disk) is kept until finish(), where all ranks agree on it: every rank then leaves by the same
-// CollectiveError (exit 1) and its ScratchDir is removed on the way out.
+// CollectiveError (exit 1) and its ScratchDir is removed on the way out. Runs are merged as
+// they pile up (merge_fanout runs of one level into one of the next, equal keys combined), so a
+// rank holds at most merge_fanout runs per level open and rereads each pair about
+// log_fanout(runs) times.
 #pragma once
 
 #include "mrkit/comm/byte_codec.hpp"
@@ -26,6 +29,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <exception>
+#include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -72,13 +77,19 @@ template <class K, class V>
   return n;
 }
 
+// Runs of one level merged into one run of the next.
+inline constexpr std::size_t merge_fanout = 16;
+
 template <class K, class V>
 class TableSpiller {
  public:
   // Collective: the budget (UsageError below the minimum, on every rank alike) and the scratch
-  // directory (a one-line error, exit 1, if any rank cannot create it).
-  TableSpiller(const boost::mpi::communicator& comm, const JobOptions& options)
-      : ranks_(comm.size()),
+  // directory (a one-line error, exit 1, if any rank cannot create it). `combine` merges the
+  // values of a key when runs are merged.
+  TableSpiller(const boost::mpi::communicator& comm, const JobOptions& options,
+               std::function<V(V, V)> combine)
+      : combine_(std::move(combine)),
+        ranks_(comm.size()),
         budget_(resolve_memory_budget(comm, options.memory_bytes)),
         force_(options.force_spill),
         stats_(options.spill_stats) {
@@ -148,10 +159,64 @@ class TableSpiller {
         out.add(key_of(entry), value_of(entry));
       }
       runs_.push_back(out.finish(static_cast<std::size_t>(ranks_)));
+      levels_.push_back(0);
       spilled_bytes_ += runs_.back().bytes();
+      ++runs_written_;
+      merge_full_levels();
     } catch (const std::exception& e) {
       error_ = e.what();
     }
+  }
+
+  // While merge_fanout runs share a level, merges them into one run of the next level.
+  void merge_full_levels() {
+    for (std::size_t level = 0;; ++level) {
+      std::vector<std::size_t> same;
+      for (std::size_t i = 0; i < runs_.size(); ++i) {
+        if (levels_[i] == level) same.push_back(i);
+      }
+      if (same.size() < merge_fanout) return;
+      std::vector<SpillRun> inputs;
+      for (const std::size_t i : same) inputs.push_back(runs_[i]);
+      SpillRun merged = merge_runs(inputs);
+      std::vector<SpillRun> runs;
+      std::vector<std::size_t> levels;
+      for (std::size_t i = 0; i < runs_.size(); ++i) {
+        if (levels_[i] == level) continue;
+        runs.push_back(std::move(runs_[i]));
+        levels.push_back(levels_[i]);
+      }
+      runs.push_back(std::move(merged));
+      levels.push_back(level + 1);
+      runs_ = std::move(runs);
+      levels_ = std::move(levels);
+      for (const SpillRun& run : inputs) std::filesystem::remove(run.path);
+    }
+  }
+
+  // One run with the pairs of `inputs`, section by section, equal keys combined.
+  [[nodiscard]] SpillRun merge_runs(const std::vector<SpillRun>& inputs) {
+    const auto buffer = static_cast<std::size_t>(std::clamp<std::uint64_t>(
+        budget_ / 4 / std::max<std::size_t>(inputs.size(), 1), 4096, std::uint64_t{1} << 20));
+    std::vector<std::shared_ptr<const SpillFileReader>> files;
+    for (const SpillRun& run : inputs)
+      files.push_back(std::make_shared<const SpillFileReader>(run.path));
+    SpillRunWriter<K, V> out(*scratch_, write_buffer_bytes());
+    K key{};
+    V value{};
+    for (std::size_t d = 0; d < static_cast<std::size_t>(ranks_); ++d) {
+      std::vector<RunCursor<K, V>> section;
+      for (std::size_t r = 0; r < inputs.size(); ++r) {
+        section.emplace_back(files[r], inputs[r].bounds[d], inputs[r].bounds[d + 1], buffer);
+      }
+      RunMerge<K, V, std::function<V(V, V)>> merge(std::move(section), combine_);
+      while (merge.next(key, value)) out.add(key, value);
+      read_bytes_ += merge.bytes_read();
+      out.next_section();
+    }
+    SpillRun merged = out.finish(static_cast<std::size_t>(ranks_));
+    spilled_bytes_ += merged.bytes();
+    return merged;
   }
 
   // Collective. Whether any rank spilled (then every rank must finish through spilled_shuffle).
@@ -233,7 +298,7 @@ class TableSpiller {
     if (stats_ != nullptr) {
       stats_->spilled_bytes += spilled_bytes_;
       stats_->read_bytes += read_bytes_;
-      stats_->runs += runs_.size();
+      stats_->runs += runs_written_;
       stats_->rounds += rounds_;
     }
     return mine;
@@ -245,12 +310,15 @@ class TableSpiller {
         std::clamp<std::uint64_t>(budget_ / 16, 4096, std::uint64_t{1} << 20));
   }
 
+  std::function<V(V, V)> combine_;
   int ranks_;
   std::uint64_t budget_;
   bool force_;
   SpillStats* stats_;
   std::optional<ScratchDir> scratch_;
   std::vector<SpillRun> runs_;
+  std::vector<std::size_t> levels_;  // of each run: 0 written from a table, L + 1 merged from L
+  std::uint64_t runs_written_ = 0;
   std::string error_;
   std::uint64_t spilled_bytes_ = 0;
   std::uint64_t read_bytes_ = 0;
