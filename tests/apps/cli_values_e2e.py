@@ -81,7 +81,8 @@ def options_of(help_text):
         if not m:
             continue
         option = m.group(1)
-        kind = (CHOICES if m.group(2) in ("TEXT", "FORMAT") else KINDS).match(m.group(3))
+        choices = m.group(2) in ("TEXT", "FORMAT") or re.match(r"\w+\|", m.group(3))
+        kind = (CHOICES if choices else KINDS).match(m.group(3))
         if kind is None:
             raise SystemExit(f"cli_values_e2e: unknown value kind in '{line.strip()}'; "
                              "teach bad_values() about it")

@@ -197,7 +197,14 @@ void check_on_disk(const std::function<std::vector<Key>(int)>& make,
     }
     const std::uint64_t n = expected.size();
     const auto p = static_cast<std::uint64_t>(comm.size());
-    const std::uint64_t step = std::max<std::uint64_t>(1, n / (4 * p * p));
+    // The header's step: runs of memory / 16 keys, 4 P^2 samples per run of the rank with most.
+    std::uint64_t most = 1;
+    for (const std::string& in : inputs) {
+      const std::uint64_t keys = in.size() / sizeof(Key), run = memory / 16;
+      most = std::max<std::uint64_t>(most, (keys + run - 1) / run);
+    }
+    const std::uint64_t step =
+        std::max<std::uint64_t>(1, n / (4 * p * p * std::min<std::uint64_t>(most, 16)));
     const std::uint64_t bound = n / p + (stats.runs + 1) * step;
     if (stats.largest > bound) {
       ok = false;

@@ -189,7 +189,12 @@ void sample_sort_on_disk(const boost::mpi::communicator& comm,
     }
   });
   const std::uint64_t total = ranks == 1 ? mine : sum_all(comm, mine);
-  const std::uint64_t step = std::max<std::uint64_t>(1, total / (4 * p * p));
+  // Denser samples than in memory, as every run's sampling is off by up to a step: 4 P^2 points
+  // per run of the rank with the most (up to 16), so ranges stay within about 1.25x the mean.
+  const std::uint64_t most_runs = boost::mpi::all_reduce(
+      comm, static_cast<std::uint64_t>(runs.size()), boost::mpi::maximum<std::uint64_t>());
+  const std::uint64_t step =
+      std::max<std::uint64_t>(1, total / (4 * p * p * std::clamp<std::uint64_t>(most_runs, 1, 16)));
 
   // 2. Splitters from every step-th key of every run, tagged (rank, run, position).
   std::vector<std::uint64_t> bound;  // run i, range d: [bound[i (P+1) + d], bound[i (P+1) + d + 1])
@@ -349,7 +354,7 @@ void sample_sort_on_disk(const boost::mpi::communicator& comm,
     using Head = std::pair<Key, std::size_t>;
     std::priority_queue<Head, std::vector<Head>, std::greater<>> heap;
     for (const Run& r : received) {
-      cursors.push_back({r});
+      cursors.push_back(Cursor{r, 0, {}, 0});
       if (cursors.back().refill(*files, buffer_keys)) {
         heap.push({cursors.back().buffer[0], cursors.size() - 1});
       }

@@ -32,6 +32,7 @@ import os
 import random
 import re
 import struct
+import subprocess
 import sys
 import tempfile
 
@@ -140,6 +141,54 @@ def test_sample_against_numpy(res, run, tmp, ranks):
     p = run.run([torn, "--method", "sample"])
     res.check("sample: a torn file exits 3 with one message",
               e2e.said_once(p, "dcsort", 3, mentions="13 bytes"), p.describe())
+    # On disk (--spill, or keys beyond --memory): the same keys, nothing left in --tmpdir.
+    scratch = os.path.join(tmp, "scratch")
+    os.mkdir(scratch)
+    for extra in (["--spill"], ["--spill", "--memory", "1M"]):
+        dst = os.path.join(tmp, "skewed.disk")
+        p = run.run([src, "-o", dst, "--format", "json", "--tmpdir", scratch] + extra)
+        report = e2e.json_or(p.out, {})
+        ok = (p.rc == 0 and report.get("on_disk") is True and report.get("runs", 0) >= 1 and
+              np.array_equal(np.fromfile(dst, dtype="<i8"), np.sort(keys)))
+        res.check(f"sample on disk ({' '.join(extra)}): equals numpy.sort, reports its runs",
+                  ok, p.describe())
+        res.check(f"sample on disk ({' '.join(extra)}): --tmpdir left empty",
+                  os.listdir(scratch) == [], str(os.listdir(scratch)))
+    # 200,000 keys (1.6 MB) do not fit a 1 MiB budget at any rank count: on disk by themselves.
+    p = run.run(["--generate", "200000", "--seed", "4", "--memory", "1M", "-o", "-",
+                 "--format", "json"])
+    want = np.sort(np.array(splitmix64(4, 200000), dtype=np.int64))
+    report = e2e.json_or(p.err, {})
+    res.check("sample beyond --memory: on disk by itself, -o - (streamed) equals numpy.sort",
+              p.rc == 0 and report.get("on_disk") is True and
+              np.array_equal(np.frombuffer(p.out, dtype="<i8"), want), p.describe())
+    for name, args, code, mentions in (
+            ("--memory too small", ["--memory", "10K"], 2, "too small"),
+            ("--memory not a size", ["--memory", "lots"], 2, "lots"),
+            ("--memory with --method tree", ["--method", "tree", "--memory", "1M"], 2, "--memory"),
+            ("a missing --tmpdir", ["--spill", "--tmpdir", os.path.join(tmp, "none")], 1,
+             "none")):
+        p = run.run([src, "-o", os.path.join(tmp, "never.bin")] + args)
+        res.check(f"sample: {name}: exit {code}, one message",
+                  e2e.said_once(p, "dcsort", code, mentions=mentions) and
+                  not os.path.exists(os.path.join(tmp, "never.bin")), p.describe())
+    full = os.path.join(tmp, "full")
+    os.mkdir(full)
+    mounted = os.geteuid() == 0 and subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", full],
+        capture_output=True).returncode == 0
+    if not mounted:
+        print("SKIP: no tiny tmpfs (needs root and mount): the full scratch case")
+    else:
+        try:
+            dst = os.path.join(tmp, "never.bin")
+            p = run.run([src, "-o", dst, "--spill", "--memory", "1M", "--tmpdir", full])
+            res.check("sample on disk: a full --tmpdir: exit 1, one 'no space' message, "
+                      "no output, nothing left",
+                      e2e.said_once(p, "dcsort", 1, mentions="no space") and
+                      not os.path.exists(dst) and os.listdir(full) == [], p.describe())
+        finally:
+            subprocess.run(["umount", full], check=False)
     p = run.run(["--generate", "10", "--method", "sample", "--trace"])
     res.check("sample: --trace is refused (exit 2)", e2e.said_once(p, "dcsort", 2), p.describe())
 

@@ -65,13 +65,15 @@ struct DiskSortStats {
 //
 // Memory per rank stays within about `memory_bytes` (plus the callbacks' own): runs of
 // memory_bytes / 2 are sorted and written to the scratch directory; every step-th key of each
-// run (step as in sample_sort) is sent to the root with (rank, run, position), which picks the
+// run is sent to the root with (rank, run, position), step = max(1, floor(N / (4 P^2 m))) for
+// the most runs m of a rank (at most 16: about 4 P^2 m points in all), which picks the
 // splitters; keys travel in rounds of all-to-all pieces of memory_bytes / (8 P) per destination,
 // each rank writing what it receives as runs of its own; each rank merges its runs (a heap, one
 // buffer per run) into `write`. Equal keys are told apart by (rank, run, position), so ranges
 // stay balanced whatever the skew: a rank ends with at most N / P + (R + 1) * step keys, R the
-// runs of all ranks. The scratch directory is removed on return and on every error. An error on
-// any rank (no space left, an unreadable input) throws the same CollectiveError on every rank.
+// runs of all ranks (about 1.25x the mean when runs are even across ranks). The scratch directory
+// is removed on return and on every error. An error on any rank (no space left, an unreadable
+// input) throws the same CollectiveError on every rank.
 void sample_sort_on_disk(const boost::mpi::communicator& comm,
                          const std::function<std::size_t(std::span<Key>)>& read,
                          const std::function<void(std::uint64_t, std::uint64_t)>& place,
