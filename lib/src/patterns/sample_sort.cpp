@@ -3,9 +3,12 @@
 #include "mrkit/comm/byte_codec.hpp"
 #include "mrkit/comm/chunked_messages.hpp"
 #include "mrkit/comm/reduce.hpp"
+#include "mrkit/core/detail/mpi_check.hpp"
 #include "mrkit/core/runtime.hpp"
+#include "mrkit/core/tags.hpp"
 
-#include <boost/mpi/collectives/all_reduce.hpp>
+#include <mpi.h>
+#include <boost/mpi/collectives.hpp>
 
 #include <algorithm>
 #include <bit>
@@ -30,27 +33,6 @@ struct Tagged {
     return std::tie(a.key, a.rank, a.index) < std::tie(b.key, b.rank, b.index);
   }
 };
-
-void append_keys(std::string& out, std::span<const Key> keys) {
-  if constexpr (std::endian::native == std::endian::little) {
-    out.append(reinterpret_cast<const char*>(keys.data()), keys.size_bytes());
-  } else {
-    ByteWriter w(out);
-    for (const Key k : keys) w.i64(k);
-  }
-}
-
-void read_keys(std::string_view bytes, std::vector<Key>& out) {
-  if (bytes.size() % sizeof(Key) != 0) throw std::runtime_error("torn key message");
-  const std::size_t at = out.size();
-  out.resize(at + bytes.size() / sizeof(Key));
-  if constexpr (std::endian::native == std::endian::little) {
-    if (!bytes.empty()) std::memcpy(out.data() + at, bytes.data(), bytes.size());
-  } else {
-    ByteReader r(bytes);
-    for (std::size_t i = at; i < out.size(); ++i) out[i] = r.i64();
-  }
-}
 
 }  // namespace
 
@@ -158,19 +140,55 @@ std::vector<Key> sample_sort(const boost::mpi::communicator& comm, std::vector<K
     bound.back() = keys.size();
     // Missing splitters come first (their j is 0), so the bounds never decrease.
   }
-  std::vector<std::string> outgoing(static_cast<std::size_t>(ranks));
-  for (std::size_t r = 0; r < outgoing.size(); ++r) {
-    append_keys(outgoing[r], std::span<const Key>(keys).subspan(bound[r], bound[r + 1] - bound[r]));
-  }
-  keys = std::vector<Key>{};  // the keys or their copy, never both plus the result
-  std::vector<std::string> incoming = exchange_bytes(comm, outgoing);
-  outgoing = {};
+  // Every range straight from `keys` into `received` (no copies on the way): the counts first,
+  // then non-blocking sends and receives in pieces of at most max_message_bytes.
+  std::vector<std::uint64_t> send_counts(static_cast<std::size_t>(ranks));
+  for (std::size_t r = 0; r < send_counts.size(); ++r) send_counts[r] = bound[r + 1] - bound[r];
+  std::vector<std::uint64_t> recv_counts;
+  boost::mpi::all_to_all(comm, send_counts, recv_counts);
   std::vector<std::size_t> runs{0};
-  for (std::string& bytes : incoming) {
-    read_keys(bytes, keys);
-    std::string().swap(bytes);  // free as we go
-    runs.push_back(keys.size());
+  for (const std::uint64_t n : recv_counts)
+    runs.push_back(runs.back() + static_cast<std::size_t>(n));
+  std::vector<Key> received(runs.back());
+  {
+    const std::size_t piece =
+        std::max<std::size_t>(1, max_message_bytes() / sizeof(Key));  // keys per message
+    std::vector<MPI_Request> requests;
+    const auto post = [&](bool send, Key* data, std::size_t count, int peer) {
+      for (std::size_t at = 0; at < count; at += piece) {
+        const int n = static_cast<int>(std::min(piece, count - at));
+        MPI_Request r{};
+        if (send) {
+          detail::check(
+              MPI_Isend(data + at, n, MPI_INT64_T, peer, tags::sample_sort_keys, comm, &r),
+              "MPI_Isend");
+        } else {
+          detail::check(
+              MPI_Irecv(data + at, n, MPI_INT64_T, peer, tags::sample_sort_keys, comm, &r),
+              "MPI_Irecv");
+        }
+        requests.push_back(r);
+      }
+    };
+    const auto me = static_cast<std::size_t>(comm.rank());
+    for (int r = 0; r < ranks; ++r) {
+      const auto q = static_cast<std::size_t>(r);
+      if (q != me) post(false, received.data() + runs[q], runs[q + 1] - runs[q], r);
+    }
+    for (int r = 0; r < ranks; ++r) {
+      const auto q = static_cast<std::size_t>(r);
+      if (q != me) post(true, keys.data() + bound[q], bound[q + 1] - bound[q], r);
+    }
+    std::copy(keys.begin() + static_cast<std::ptrdiff_t>(bound[me]),
+              keys.begin() + static_cast<std::ptrdiff_t>(bound[me + 1]),
+              received.begin() + static_cast<std::ptrdiff_t>(runs[me]));
+    if (!requests.empty()) {
+      detail::check(
+          MPI_Waitall(static_cast<int>(requests.size()), requests.data(), MPI_STATUSES_IGNORE),
+          "MPI_Waitall");
+    }
   }
+  keys = std::move(received);
   detail::merge_sorted_runs(keys, std::move(runs));
   if (stats != nullptr) {
     stats->largest = boost::mpi::all_reduce(comm, static_cast<std::uint64_t>(keys.size()),

@@ -39,6 +39,9 @@ inline constexpr int merge_answer = 7412;
 inline constexpr int merge_split = 7413;
 inline constexpr int merge_part = 7414;
 
+// patterns/sample_sort: keys going to the rank that owns their range.
+inline constexpr int sample_sort_keys = 7421;
+
 // patterns/pool: tasks from the mother to a worker, results back.
 inline constexpr int pool_task = 7501;
 inline constexpr int pool_result = 7502;
@@ -75,6 +78,7 @@ inline constexpr int all[] = {scheduler_request,
                               merge_answer,
                               merge_split,
                               merge_part,
+                              sample_sort_keys,
                               pool_task,
                               pool_result,
                               channel_data,

@@ -31,14 +31,15 @@ struct SampleSortStats {
 //
 // Regular sampling: each rank sorts its keys and sends every step-th one to the root, with its
 // rank and position, step = max(1, floor(N / (4 P^2))) for N keys on P ranks; the root picks
-// P - 1 splitters at the multiples of N / P and broadcasts them; one all-to-all (in pieces of at
-// most 1 GiB) moves each key to its range; each rank merges the P sorted runs it received.
+// P - 1 splitters at the multiples of N / P and broadcasts them; non-blocking sends and receives
+// (in pieces of at most 1 GiB) move each key straight from the rank's keys into the array of the
+// rank that owns its range; each rank merges the P sorted runs it received.
 // Equal keys are told apart by (rank, position) before the sort, a total order, so the ranges
 // stay balanced however many keys are equal (all equal included): a rank ends with at most
 // N / P + (P + 1) * step keys, about 1 + (P + 1) / (4 P) times the mean (1.375x at 2 ranks,
 // 1.31x at 4, towards 1.25x), and at most ceil(N / P) when N < 4 P^2. Memory per rank: its keys
-// and their copy for the exchange, then the keys received and a buffer to merge them; the root
-// also holds the sample (about 4 P^2 keys).
+// and the keys received, then those and a buffer to merge them; the root also holds the sample
+// (about 4 P^2 keys).
 [[nodiscard]] std::vector<Key> sample_sort(const boost::mpi::communicator& comm,
                                            std::vector<Key> keys, SampleSortStats* stats = nullptr);
 
