@@ -59,6 +59,18 @@ def splitmix64(seed, count):
     return out
 
 
+def splitmix64_np(seed, count):
+    """splitmix64() with numpy, for many keys: output i + 1 of the generator, as int64."""
+    import numpy as np
+    with np.errstate(over="ignore"):
+        state = np.uint64(seed) + np.arange(1, count + 1, dtype=np.uint64) * np.uint64(
+            0x9E3779B97F4A7C15)
+        z = (state ^ (state >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        z ^= z >> np.uint64(31)
+    return z.view(np.int64)
+
+
 def pack(keys):
     return struct.pack(f"<{len(keys)}q", *keys)
 
@@ -71,7 +83,7 @@ def unpack(data):
     return a.tolist()
 
 
-def test_files(res, run, tmp, ranks, method="tree"):
+def test_files(res, run, tmp, ranks, method="tree", extra=()):
     rng = random.Random(20240612)
     cases = {
         "empty": [],
@@ -85,12 +97,12 @@ def test_files(res, run, tmp, ranks, method="tree"):
         "all-equal": [7] * 5000,
     }
     for case, keys in cases.items():
-        name = f"{method}: {case}"
+        name = f"{method}{''.join(' ' + x for x in extra)}: {case}"
         src = os.path.join(tmp, f"{case}.bin")
-        dst = os.path.join(tmp, f"{case}.{method}.sorted")
+        dst = os.path.join(tmp, f"{case}.{method}{len(extra)}.sorted")
         with open(src, "wb") as f:
             f.write(pack(keys))
-        p = run.run([src, "-o", dst, "--format", "json", "--method", method])
+        p = run.run([src, "-o", dst, "--format", "json", "--method", method] + list(extra))
         if not res.check(f"{name}: exit 0", p.rc == 0, p.describe()):
             continue
         with open(dst, "rb") as f:
@@ -104,7 +116,7 @@ def test_files(res, run, tmp, ranks, method="tree"):
                   report.get("permutation") is True and report.get("output") == dst and
                   report.get("method") == method,
                   p.stdout)
-        if method == "sample":
+        if method == "sample" and not extra:
             # The header's balance bound, whatever the skew (all equal included).
             n, q = len(keys), ranks
             step = max(1, n // (4 * q * q))
@@ -154,12 +166,14 @@ def test_sample_against_numpy(res, run, tmp, ranks):
                   ok, p.describe())
         res.check(f"sample on disk ({' '.join(extra)}): --tmpdir left empty",
                   os.listdir(scratch) == [], str(os.listdir(scratch)))
-    # 200,000 keys (1.6 MB) do not fit a 1 MiB budget at any rank count: on disk by themselves.
-    p = run.run(["--generate", "200000", "--seed", "4", "--memory", "1M", "-o", "-",
+    # Three times a rank's 1 MiB budget on every rank: on disk by itself, streamed to stdout.
+    n = ranks * 3 * (1 << 20) // 8
+    p = run.run(["--generate", str(n), "--seed", "4", "--memory", "1M", "-o", "-",
                  "--format", "json"])
-    want = np.sort(np.array(splitmix64(4, 200000), dtype=np.int64))
+    want = np.sort(splitmix64_np(4, n))
     report = e2e.json_or(p.err, {})
-    res.check("sample beyond --memory: on disk by itself, -o - (streamed) equals numpy.sort",
+    res.check(f"sample, 3x a rank's --memory ({n} keys): on disk by itself, -o - (streamed) "
+              "equals numpy.sort",
               p.rc == 0 and report.get("on_disk") is True and
               np.array_equal(np.frombuffer(p.out, dtype="<i8"), want), p.describe())
     for name, args, code, mentions in (
@@ -325,6 +339,7 @@ def main():
     with tempfile.TemporaryDirectory(prefix="dcsort-e2e-") as tmp:
         test_files(res, run, tmp, a.ranks)
         test_files(res, run, tmp, a.ranks, "sample")
+        test_files(res, run, tmp, a.ranks, "sample", ["--spill", "--memory", "1M"])
         test_sample_against_numpy(res, run, tmp, a.ranks)
         test_generate(res, run, tmp)
         test_trace(res, run, tmp, a.ranks)
