@@ -5,7 +5,8 @@ Usage (registered in CTest once per rank count P = 1, 2, 3, 4):
 
     /usr/bin/python3 tests/apps/dcsort/dcsort_e2e.py --bin build/bin/dcsort --ranks P --mpiexec mpiexec
 
-Python standard library only (struct/array for the raw files).  Inputs are generated in a
+Python standard library (struct/array for the raw files), and numpy for the sample sort's
+checks (skipped with a message without it).  Inputs are generated in a
 temporary directory from fixed seeds.
 
 What is checked:
@@ -19,7 +20,10 @@ What is checked:
      stderr;
   5. errors: a missing input or a torn file exits 3, a bad command line exits 2, each with one
      "dcsort: ..." line (directly at P == 1, under mpiexec otherwise);
-  6. --stats=json: one JSON object on stderr (program, ranks == P, one entry per rank in rank
+  6. --method sample, in memory and on disk (--spill, --memory), on every file case: the same
+     keys, balanced ranks; skewed keys, generated keys and 3x a rank's budget against
+     numpy.sort; --tmpdir left empty; a full tmpfs, a missing --tmpdir and bad sizes refused;
+  7. --stats=json: one JSON object on stderr (program, ranks == P, one entry per rank in rank
      order, shares summing to 1), --stats: a table with one row per rank; the report on stdout
      is the one printed without --stats (but its seconds), the keys of "-o -" byte for byte.
 
