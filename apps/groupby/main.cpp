@@ -265,7 +265,7 @@ int groupby(mrkit::Runtime& rt, int argc, char** argv) {
     fmt::print(stderr, "{}: skipped {} bad line{} (the first: {})\n", program, result.bad_lines,
                result.bad_lines == 1 ? "" : "s", result.first_bad);
   }
-  if (job_cli.stats) mrkit::print_rank_stats(rt.world(), timer, program, *job_cli.stats);
+  job_cli.print_stats(rt.world(), timer, program);
   return 0;
 }
 

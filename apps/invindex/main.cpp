@@ -203,7 +203,7 @@ int invindex(mrkit::Runtime& rt, int argc, char** argv) {
     const std::vector<Pair> all = index.gather();
     if (rt.is_mother()) result = render(all, source.files(), out.format);
   }
-  if (job_cli.stats) mrkit::print_rank_stats(comm, timer, program, *job_cli.stats);
+  job_cli.print_stats(comm, timer, program);
   if (rt.is_mother() && job_cli.output_dir.empty()) mrkit::emit(out, result);
   return 0;
 }

@@ -206,7 +206,7 @@ int ngrams(mrkit::Runtime& rt, int argc, char** argv) {
     const std::vector<Pair> shown = counts.top_k(top, mrkit::by_value_descending);
     if (rt.is_mother()) result = render(shown, out.format, n, distinct, total);
   }
-  if (job_cli.stats) mrkit::print_rank_stats(comm, timer, program, *job_cli.stats);
+  job_cli.print_stats(comm, timer, program);
   if (rt.is_mother() && job_cli.output_dir.empty()) mrkit::emit(out, result);
   return 0;
 }

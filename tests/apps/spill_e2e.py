@@ -19,8 +19,10 @@ Checked at P ranks, on small generated inputs cut into many tasks (--split-bytes
 The last line is `N passed, N failed`.
 """
 
+import json
 import os
 import random
+import re
 import shutil
 import subprocess
 import sys
@@ -91,6 +93,35 @@ def main():
                           f"spilled: {len(got.out)} bytes")
                 res.check(f"{label}: --tmpdir left empty", os.listdir(tmp) == [],
                           f"left: {os.listdir(tmp)}")
+
+        # --stats says what was spilled (only when something was: the table alone otherwise).
+        tmp = fresh_tmpdir()
+        got = run(jobs["invindex"] + ["--spill", "--tmpdir", tmp, "--stats"])
+        lines = got.stderr.splitlines()
+        m = re.fullmatch(r"invindex: memory: budget \S+ \S+ per rank; spilled (\d+) bytes in "
+                         r"(\d+) runs, read back (\d+) bytes, (\d+) exchange rounds "
+                         r"\(sums over ranks\)", lines[-1] if lines else "")
+        res.check("--spill --stats: the table, then one line of bytes spilled and read back",
+                  got.rc == 0 and m and int(m.group(1)) > 0 and m.group(1) == m.group(3)
+                  and int(m.group(2)) > 0 and int(m.group(4)) >= 1
+                  and not e2e.rank_stats_table_problems(lines[:-1], "invindex", args.ranks),
+                  got.describe())
+        got = run(jobs["invindex"] + ["--spill", "--tmpdir", tmp, "--stats=json"])
+        lines = got.stderr.splitlines()
+        spill = (e2e.json_or(lines[1], {}) if len(lines) == 2 else {}).get("spill", {})
+        res.check("--spill --stats=json: the stats object, then one {program, spill} object",
+                  got.rc == 0 and len(lines) == 2
+                  and not e2e.rank_stats_json_problems(e2e.json_or(lines[0]), "invindex",
+                                                       args.ranks)
+                  and list(spill) == ["budget_bytes", "spilled_bytes", "read_bytes", "runs",
+                                      "rounds"]
+                  and spill["spilled_bytes"] > 0 and spill["spilled_bytes"] == spill["read_bytes"],
+                  got.describe())
+        got = run(jobs["invindex"] + ["--tmpdir", tmp, "--stats"])
+        res.check("--stats without spilling: the table alone",
+                  got.rc == 0 and not e2e.rank_stats_table_problems(got.stderr.splitlines(),
+                                                                    "invindex", args.ranks),
+                  got.describe())
 
         # A failure after the scratch directory exists: a checkpoint of another job (exit 3).
         ck = os.path.join(work, "ck")

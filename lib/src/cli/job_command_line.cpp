@@ -1,10 +1,14 @@
 #include "mrkit/cli/job_command_line.hpp"
 
+#include "mrkit/comm/reduce.hpp"
 #include "mrkit/mapreduce/memory_budget.hpp"
+
+#include <boost/mpi/collectives/all_reduce.hpp>
 
 #include <fmt/format.h>
 
 #include <cstdio>
+#include <functional>
 
 namespace mrkit {
 
@@ -113,6 +117,7 @@ JobOptions JobCommandLine::job_options(std::string_view program, std::string fin
   job.memory_bytes = memory.empty() ? 0 : parse_size(memory);
   job.tmpdir = tmpdir;
   job.force_spill = spill;
+  job.spill_stats = &spill_stats;
   job.dynamic.task_time_limit = task_time_limit;
   job.dynamic.reissue = task_time_limit > 0;
   job.dynamic.on_straggler = [name = std::string(program)](const StragglerReport& r) {
@@ -120,6 +125,36 @@ JobOptions JobCommandLine::job_options(std::string_view program, std::string fin
     std::fflush(stderr);
   };
   return job;
+}
+
+}  // namespace mrkit
+
+namespace mrkit {
+
+void JobCommandLine::print_stats(const boost::mpi::communicator& comm, const RankTimer& timer,
+                                 std::string_view program) const {
+  if (!stats) return;
+  print_rank_stats(comm, timer, program, *stats);
+  const bool spilled =
+      boost::mpi::all_reduce(comm, spill_stats.spilled_bytes != 0, std::logical_or<>());
+  if (!spilled) return;
+  std::uint64_t sums[] = {spill_stats.spilled_bytes, spill_stats.read_bytes, spill_stats.runs};
+  sum_to_root(comm, sums, mother_rank);
+  if (comm.rank() != mother_rank) return;
+  if (*stats == StatsFormat::json) {
+    fmt::print(stderr,
+               "{{\"program\": \"{}\", \"spill\": {{\"budget_bytes\": {}, \"spilled_bytes\": {}, "
+               "\"read_bytes\": {}, \"runs\": {}, \"rounds\": {}}}}}\n",
+               program, spill_stats.budget_bytes, sums[0], sums[1], sums[2], spill_stats.rounds);
+  } else {
+    fmt::print(
+        stderr,
+        "{}: memory: budget {} per rank; spilled {} bytes in {} runs, read back {} bytes, {} "
+        "exchange rounds (sums over ranks)\n",
+        program, format_size(spill_stats.budget_bytes), sums[0], sums[2], sums[1],
+        spill_stats.rounds);
+  }
+  std::fflush(stderr);
 }
 
 }  // namespace mrkit

@@ -51,6 +51,16 @@ struct JobCommandLine {
   // budget, scratch directory and forced spilling. Progress is the program's (its ProgressMeter).
   [[nodiscard]] JobOptions job_options(std::string_view program, std::string fingerprint,
                                        RankTimer& timer) const;
+
+  // With --stats, collective: print_rank_stats, then, if any rank spilled, one more line on the
+  // mother's standard error: "PROGRAM: memory: budget B per rank; spilled S in R runs, read back
+  // T, X exchange rounds (sums over ranks)", or with --stats=json one more JSON object
+  // {"program", "spill": {"budget_bytes", "spilled_bytes", "read_bytes", "runs", "rounds"}}.
+  void print_stats(const boost::mpi::communicator& comm, const RankTimer& timer,
+                   std::string_view program) const;
+
+  // What spilling did on this rank (JobOptions::spill_stats of job_options()).
+  mutable SpillStats spill_stats;
 };
 
 }  // namespace mrkit
